@@ -1,0 +1,268 @@
+// The canonical byte encoding of ops (SPEC CORE3, written out byte by byte in
+// docs/SPEC.md). Every op has exactly one encoding: minimal varints, sorted
+// deps, fixed tags, no trailing bytes. The decoder rejects anything else, so
+// one op can never travel under two ids.
+import { compareBytes, fromHex, toHex, utf8Decode, utf8Encode } from './bytes.js';
+import { sha256 } from './hash.js';
+import {
+  FORMAT_VERSION, HEAD, LIMITS, ROOT, SIG_BYTES, actionObjId, parseObjId,
+  type Action, type LocalAction, type LocalRef, type Op, type OpHeader, type Value,
+} from './op.js';
+
+/** Programmer misuse of the encoder (a bad local value), never hostile input. */
+export class EncodeError extends TypeError {}
+
+class Writer {
+  private buf = new Uint8Array(256);
+  length = 0;
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+  byte(b: number): void { this.reserve(1); this.buf[this.length++] = b; }
+  bytes(b: Uint8Array): void { this.reserve(b.length); this.buf.set(b, this.length); this.length += b.length; }
+  uvarint(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new EncodeError(`not a uint: ${n}`);
+    while (n >= 0x80) { this.byte((n % 0x80) | 0x80); n = Math.floor(n / 0x80); }
+    this.byte(n);
+  }
+  string(s: string, max: number): void {
+    const b = utf8Encode(s);
+    if (!b) throw new EncodeError('string holds a lone surrogate');
+    if (b.length > max) throw new RangeError(`string of ${b.length} bytes exceeds ${max}`);
+    this.uvarint(b.length);
+    this.bytes(b);
+  }
+  result(): Uint8Array { return this.buf.slice(0, this.length); }
+}
+
+const f64 = new DataView(new ArrayBuffer(8));
+
+function writeId(w: Writer, hex: string): void {
+  const b = fromHex(hex);
+  if (!b || b.length !== 32) throw new EncodeError(`not a 32-byte hex id: ${hex}`);
+  w.bytes(b);
+}
+
+// Ref tags: 0 = root (container position) or head (list position), 1 = an
+// action of another op, 2 = an earlier action of this op.
+function writeRef(w: Writer, ref: LocalRef, zero: string, selfLimit: number): void {
+  if (typeof ref === 'object') {
+    if (!Number.isSafeInteger(ref.self) || ref.self < 0 || ref.self >= selfLimit) {
+      throw new EncodeError(`self ref ${ref.self} must name an earlier action`);
+    }
+    w.byte(2); w.uvarint(ref.self);
+    return;
+  }
+  if (ref === zero) { w.byte(0); return; }
+  const parsed = parseObjId(ref);
+  if (!parsed) throw new EncodeError(`bad ref: ${ref}`);
+  w.byte(1); writeId(w, parsed.op); w.uvarint(parsed.index);
+}
+
+function writeValue(w: Writer, v: Value): void {
+  if (v === null) w.byte(0);
+  else if (v === false) w.byte(1);
+  else if (v === true) w.byte(2);
+  else if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new EncodeError(`number must be finite: ${v}`);
+    w.byte(3);
+    f64.setFloat64(0, v === 0 ? 0 : v); // -0 is written as 0: one encoding per value
+    w.bytes(new Uint8Array(f64.buffer.slice(0)));
+  } else if (typeof v === 'string') { w.byte(4); w.string(v, LIMITS.maxStringBytes); }
+  else if (typeof v === 'object' && (v.make === 'map' || v.make === 'list')) w.byte(v.make === 'map' ? 5 : 6);
+  else throw new EncodeError(`unsupported value: ${String(v)}`);
+}
+
+/** Encodes an op body (everything the id covers). Throws on programmer misuse. */
+export function encodeBody(header: OpHeader, actions: readonly LocalAction[]): Uint8Array {
+  if ((header.seq === 1) !== (header.prev === null)) throw new EncodeError('prev must be null exactly when seq is 1');
+  if (actions.length === 0 || actions.length > LIMITS.maxActions) throw new RangeError(`an op holds 1..${LIMITS.maxActions} actions`);
+  if (header.deps.length > LIMITS.maxDeps) throw new RangeError(`at most ${LIMITS.maxDeps} deps`);
+  if (header.lamport < 1 || header.lamport > LIMITS.maxCounter || header.seq < 1 || header.seq > LIMITS.maxCounter) {
+    throw new RangeError('seq and lamport must be in 1..2^48');
+  }
+  const w = new Writer();
+  w.byte(FORMAT_VERSION);
+  writeId(w, header.author);
+  w.uvarint(header.seq);
+  w.uvarint(header.lamport);
+  if (header.prev === null) w.byte(0);
+  else { w.byte(1); writeId(w, header.prev); }
+  const deps = [...new Set(header.deps)].filter((d) => d !== header.prev).sort();
+  w.uvarint(deps.length);
+  for (const d of deps) writeId(w, d);
+  w.uvarint(actions.length);
+  actions.forEach((a, i) => {
+    if (a.type === 'set') {
+      w.byte(1); writeRef(w, a.obj, ROOT, i); w.string(a.key, LIMITS.maxKeyBytes); writeValue(w, a.value);
+    } else if (a.type === 'ins') {
+      w.byte(2); writeRef(w, a.obj, ROOT, i); writeRef(w, a.after, HEAD, i); writeValue(w, a.value);
+    } else if (a.type === 'del') {
+      w.byte(3); writeRef(w, a.obj, ROOT, i); writeRef(w, a.elem, HEAD, i);
+    } else throw new EncodeError('unknown action type');
+  });
+  return w.result();
+}
+
+/** Joins a body and its signature into the wire form of a signed op. */
+export function joinSigned(body: Uint8Array, sig: Uint8Array): Uint8Array {
+  if (sig.length !== SIG_BYTES) throw new RangeError('signature must be 64 bytes');
+  const out = new Uint8Array(body.length + SIG_BYTES);
+  out.set(body);
+  out.set(sig, body.length);
+  return out;
+}
+
+export type DecodeResult = { readonly ok: true; readonly op: Op } | { readonly ok: false; readonly reason: string };
+
+class Fail { constructor(readonly reason: string) {} }
+
+class Reader {
+  pos = 0;
+  constructor(private readonly b: Uint8Array, readonly end: number) {}
+  byte(): number {
+    if (this.pos >= this.end) throw new Fail('truncated');
+    return this.b[this.pos++]!;
+  }
+  id(): string {
+    if (this.pos + 32 > this.end) throw new Fail('truncated');
+    const s = toHex(this.b.subarray(this.pos, this.pos + 32));
+    this.pos += 32;
+    return s;
+  }
+  uvarint(): number {
+    let n = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte();
+      if (i > 0 && b === 0) throw new Fail('non-canonical varint');
+      n += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) {
+        if (n > LIMITS.maxCounter) throw new Fail('number too large');
+        return n;
+      }
+      mul *= 0x80;
+    }
+    throw new Fail('varint too long');
+  }
+  string(max: number): string {
+    const len = this.uvarint();
+    if (len > max) throw new Fail(`string of ${len} bytes exceeds ${max}`);
+    if (this.pos + len > this.end) throw new Fail('truncated');
+    const s = utf8Decode(this.b, this.pos, this.pos + len);
+    if (s === undefined) throw new Fail('invalid UTF-8');
+    this.pos += len;
+    return s;
+  }
+}
+
+function readRef(r: Reader, id: string, zero: string, selfLimit: number): string {
+  const tag = r.byte();
+  if (tag === 0) return zero;
+  if (tag === 1) {
+    const op = r.id();
+    if (op === id) throw new Fail('ref to own id');
+    return actionObjId(op, r.uvarint());
+  }
+  if (tag === 2) {
+    const index = r.uvarint();
+    if (index >= selfLimit) throw new Fail('self ref must name an earlier action');
+    return actionObjId(id, index);
+  }
+  throw new Fail(`unknown ref tag ${tag}`);
+}
+
+function readValue(r: Reader, bytes: Uint8Array): Value {
+  const tag = r.byte();
+  switch (tag) {
+    case 0: return null;
+    case 1: return false;
+    case 2: return true;
+    case 3: {
+      if (r.pos + 8 > r.end) throw new Fail('truncated');
+      const v = new DataView(bytes.buffer, bytes.byteOffset + r.pos, 8).getFloat64(0);
+      r.pos += 8;
+      if (!Number.isFinite(v) || Object.is(v, -0)) throw new Fail('non-canonical number');
+      return v;
+    }
+    case 4: return r.string(LIMITS.maxStringBytes);
+    case 5: return { make: 'map' };
+    case 6: return { make: 'list' };
+    default: throw new Fail(`unknown value tag ${tag}`);
+  }
+}
+
+/**
+ * Decodes a signed op. Never throws: hostile bytes give `{ ok: false, reason }`.
+ * Checks structure and canonical form only; signatures, dependencies and
+ * references are checked later (CORE7, CORE9).
+ */
+export function decodeOp(bytes: unknown): DecodeResult {
+  if (!(bytes instanceof Uint8Array)) return { ok: false, reason: 'not bytes' };
+  if (bytes.length > LIMITS.maxOpBytes) return { ok: false, reason: `op of ${bytes.length} bytes exceeds ${LIMITS.maxOpBytes}` };
+  if (bytes.length < 1 + 32 + SIG_BYTES) return { ok: false, reason: 'truncated' };
+  const bodyEnd = bytes.length - SIG_BYTES;
+  const body = bytes.subarray(0, bodyEnd);
+  const id = toHex(sha256(body));
+  const r = new Reader(bytes, bodyEnd);
+  try {
+    const version = r.byte();
+    if (version !== FORMAT_VERSION) return { ok: false, reason: `unknown format version ${version}` };
+    const author = r.id();
+    const seq = r.uvarint();
+    const lamport = r.uvarint();
+    if (seq < 1 || lamport < 1) return { ok: false, reason: 'seq and lamport start at 1' };
+    const prevFlag = r.byte();
+    if (prevFlag > 1) return { ok: false, reason: 'bad prev flag' };
+    const prev = prevFlag === 1 ? r.id() : null;
+    if ((seq === 1) !== (prev === null)) return { ok: false, reason: 'prev must be present exactly when seq > 1' };
+    const nDeps = r.uvarint();
+    if (nDeps > LIMITS.maxDeps) return { ok: false, reason: `more than ${LIMITS.maxDeps} deps` };
+    const deps: string[] = [];
+    for (let i = 0; i < nDeps; i++) {
+      const d = r.id();
+      if (d === prev) return { ok: false, reason: 'deps repeat prev' };
+      if (i > 0 && !(deps[i - 1]! < d)) return { ok: false, reason: 'deps not strictly ascending' };
+      if (d === id) return { ok: false, reason: 'op depends on itself' };
+      deps.push(d);
+    }
+    const nActions = r.uvarint();
+    if (nActions < 1 || nActions > LIMITS.maxActions) return { ok: false, reason: `an op holds 1..${LIMITS.maxActions} actions` };
+    const actions: Action[] = [];
+    for (let i = 0; i < nActions; i++) {
+      const tag = r.byte();
+      if (tag === 1) {
+        const obj = readRef(r, id, ROOT, i);
+        const key = r.string(LIMITS.maxKeyBytes);
+        actions.push({ type: 'set', obj, key, value: readValue(r, bytes) });
+      } else if (tag === 2) {
+        const obj = readRef(r, id, ROOT, i);
+        const after = readRef(r, id, HEAD, i);
+        actions.push({ type: 'ins', obj, after, value: readValue(r, bytes) });
+      } else if (tag === 3) {
+        const obj = readRef(r, id, ROOT, i);
+        const elem = readRef(r, id, HEAD, i);
+        actions.push({ type: 'del', obj, elem });
+      } else return { ok: false, reason: `unknown action tag ${tag}` };
+    }
+    if (r.pos !== bodyEnd) return { ok: false, reason: 'trailing bytes' };
+    const sig = bytes.slice(bodyEnd);
+    return { ok: true, op: { id, author, seq, lamport, prev, deps, actions, sig, bytes } };
+  } catch (e) {
+    if (e instanceof Fail) return { ok: false, reason: e.reason };
+    return { ok: false, reason: 'malformed' };
+  }
+}
+
+/** The id bytes (the signed message) of a decoded op. */
+export function opIdBytes(op: Op): Uint8Array {
+  return fromHex(op.id)!;
+}
+
+/** Bytewise order of two byte strings, re-exported for canonical sorting. */
+export { compareBytes };

@@ -1,0 +1,369 @@
+// The Document: the CRDT replica's core, pure and synchronous (DESIGN §2).
+// It owns the applied op log (insertion order), the state, the Lamport clock,
+// the heads and the dependency buffer. Local edits take one path — prepare →
+// sign → commit — and remote ops another that ends in the same apply:
+// decode → authenticate → buffer until dependencies arrive → check → apply.
+// Nothing here throws on hostile input; results carry reasons (CORE7).
+import { BatchAuthenticator } from './authenticate.js';
+import { DependencyBuffer, type BufferLimits } from './buffer.js';
+import { toHex } from './bytes.js';
+import { decodeOp, encodeBody, joinSigned } from './codec.js';
+import { sha256 } from './hash.js';
+import { InvariantError, assert } from './assert.js';
+import {
+  LIMITS, actionObjId, parseObjId,
+  type Action, type AuthorId, type LocalAction, type LocalRef, type ObjId, type Op, type OpHeader, type OpId,
+} from './op.js';
+import { nobleVerifyBatch, signBytes, type KeyPair, type VerifyBatch, type VerifyItem } from './sign.js';
+import { DocState, type Json } from './state.js';
+
+/** How far one op's Lamport may run ahead of its dependencies (CORE5): bounds a clock-exhaustion attack. */
+export const MAX_LAMPORT_JUMP = 2 ** 20;
+
+export type OutcomeStatus = 'applied' | 'duplicate' | 'buffered' | 'rejected';
+
+/** What became of one received op. */
+export interface Outcome {
+  readonly status: OutcomeStatus;
+  readonly id?: OpId;
+  readonly reason?: string;
+}
+
+export interface IngestResult {
+  /** One outcome per input, in input order. */
+  readonly outcomes: Outcome[];
+  /** Every op applied during the call, in apply order (inputs and ops released from the buffer). */
+  readonly applied: Op[];
+  /** Buffered ops that were released and then failed their checks. */
+  readonly lateRejections: { id: OpId; reason: string }[];
+}
+
+/** A local op hashed and ready to sign: sign `id` bytes, then `commit`. */
+export interface PreparedOp {
+  readonly header: OpHeader;
+  readonly actions: readonly LocalAction[];
+  readonly body: Uint8Array;
+  readonly id: OpId;
+  readonly idBytes: Uint8Array;
+}
+
+interface AppliedMeta { readonly author: AuthorId; readonly seq: number; readonly lamport: number }
+
+export interface DocumentOptions {
+  readonly bufferLimits?: BufferLimits;
+}
+
+export class Document {
+  readonly state = new DocState();
+  private readonly log: Op[] = [];
+  private readonly applied = new Map<OpId, AppliedMeta>();
+  private readonly headSet = new Set<OpId>();
+  private readonly lastByAuthor = new Map<AuthorId, { seq: number; id: OpId; count: number }>();
+  private readonly pendingLocal = new Map<AuthorId, PreparedOp>();
+  private readonly buffer: DependencyBuffer;
+  private clock = 0;
+
+  constructor(options: DocumentOptions = {}) {
+    this.buffer = new DependencyBuffer(options.bufferLimits);
+  }
+
+  // ---- local edits: prepare → sign → commit (CORE13) ----
+
+  /**
+   * Builds and hashes the next op of `author` from actions. Throws on misuse
+   * (bad values, unknown containers, an op of this author still unsigned).
+   */
+  prepare(author: AuthorId, actions: readonly LocalAction[]): PreparedOp {
+    if (this.pendingLocal.has(author)) throw new InvariantError('commit the pending op of this author before preparing another');
+    const last = this.lastByAuthor.get(author);
+    const refs = new Set<OpId>();
+    const addRef = (r: LocalRef) => { if (typeof r === 'string') { const p = parseObjId(r); if (p) refs.add(p.op); } };
+    for (const a of actions) {
+      addRef(a.obj);
+      if (a.type === 'ins') addRef(a.after);
+      if (a.type === 'del') addRef(a.elem);
+    }
+    const prev = last ? last.id : null;
+    const deps = [...refs].filter((d) => d !== prev);
+    // Fill with the current heads, newest first, up to the cap.
+    const heads = [...this.headSet].filter((h) => h !== prev && !refs.has(h));
+    heads.sort((a, b) => this.applied.get(b)!.lamport - this.applied.get(a)!.lamport);
+    for (const h of heads) { if (deps.length >= LIMITS.maxDeps) break; deps.push(h); }
+    if (deps.length > LIMITS.maxDeps) throw new RangeError('an op may reference at most 64 other ops');
+    const header: OpHeader = { author, seq: last ? last.seq + 1 : 1, lamport: this.clock + 1, prev, deps: deps.sort() };
+    const body = encodeBody(header, actions);
+    const idBytes = sha256(body);
+    const id = toHex(idBytes);
+    const prepared: PreparedOp = { header, actions, body, id, idBytes };
+    const reason = this.checkHeader(this.toOp(prepared, new Uint8Array(64))) ?? this.state.check(this.toOp(prepared, new Uint8Array(64)));
+    if (reason !== undefined) throw new InvariantError(`local op is invalid: ${reason}`);
+    this.pendingLocal.set(author, prepared);
+    return prepared;
+  }
+
+  /** Applies a prepared op with its signature over `idBytes`; returns the op to persist and send. */
+  commit(prepared: PreparedOp, signature: Uint8Array): Op {
+    assert(this.pendingLocal.get(prepared.header.author) === prepared, 'commit of an op that is not the pending one');
+    this.pendingLocal.delete(prepared.header.author);
+    const op = this.toOp(prepared, signature);
+    const reason = this.applyChecked(op);
+    assert(reason === undefined, `local op failed to apply: ${reason}`);
+    return op;
+  }
+
+  /** Drops a prepared op that will not be signed (e.g. the signer failed). */
+  abandon(prepared: PreparedOp): void {
+    if (this.pendingLocal.get(prepared.header.author) === prepared) this.pendingLocal.delete(prepared.header.author);
+  }
+
+  /** prepare + synchronous noble signature + commit, for tests, tools and the bench. */
+  change(keys: KeyPair, actions: readonly LocalAction[]): Op {
+    const p = this.prepare(toHex(keys.publicKey), actions);
+    return this.commit(p, signBytes(keys.secretKey, p.idBytes));
+  }
+
+  private toOp(p: PreparedOp, sig: Uint8Array): Op {
+    const resolve = (r: LocalRef): ObjId => (typeof r === 'string' ? r : actionObjId(p.id, r.self));
+    const actions: Action[] = p.actions.map((a) =>
+      a.type === 'set' ? { type: 'set', obj: resolve(a.obj), key: a.key, value: a.value }
+        : a.type === 'ins' ? { type: 'ins', obj: resolve(a.obj), after: resolve(a.after), value: a.value }
+          : { type: 'del', obj: resolve(a.obj), elem: resolve(a.elem) });
+    return { ...p.header, id: p.id, actions, sig, bytes: joinSigned(p.body, sig) };
+  }
+
+  // ---- remote ops (CORE7–CORE9) ----
+
+  /**
+   * Starts ingesting a batch of received ops. Drive `session.requests()` /
+   * `session.resolve()` with any verifier (async is fine), then `finish()`.
+   */
+  beginIngest(frames: readonly unknown[]): IngestSession {
+    return new IngestSession(this, frames);
+  }
+
+  /** Ingests a batch synchronously with a synchronous verifier (noble by default). */
+  ingest(frames: readonly unknown[], verify: VerifyBatch = nobleVerifyBatch): IngestResult {
+    const session = this.beginIngest(frames);
+    while (session.pending) session.resolve(verify(session.requests()));
+    return session.finish();
+  }
+
+  /**
+   * Replays ops read back from this replica's own store, in insertion order,
+   * without verifying signatures again: only verified ops are ever stored (STORE, CORE14).
+   */
+  replay(frames: readonly Uint8Array[]): IngestResult {
+    const outcomes: Outcome[] = [];
+    const decoded: (Op | undefined)[] = [];
+    for (const f of frames) {
+      const d = decodeOp(f);
+      if (d.ok) decoded.push(d.op); else { decoded.push(undefined); outcomes.push({ status: 'rejected', reason: d.reason }); }
+    }
+    return this.accept(decoded, outcomes, () => true);
+  }
+
+  /** @internal Applies authenticated ops; `outcomes` holds results for undefined (already failed) slots. */
+  accept(ops: readonly (Op | undefined)[], failed: Outcome[], authentic: (op: Op) => boolean): IngestResult {
+    const outcomes: Outcome[] = [];
+    const applied: Op[] = [];
+    const lateRejections: { id: OpId; reason: string }[] = [];
+    let f = 0;
+    const seen = new Set<OpId>();
+    for (const op of ops) {
+      if (op === undefined) { outcomes.push(failed[f++]!); continue; }
+      if (this.applied.has(op.id) || this.buffer.has(op.id) || seen.has(op.id)) {
+        outcomes.push({ status: 'duplicate', id: op.id });
+        continue;
+      }
+      seen.add(op.id);
+      if (!authentic(op)) {
+        outcomes.push({ status: 'rejected', id: op.id, reason: 'bad signature: it does not verify under the author key' });
+        continue;
+      }
+      const missing = (op.prev === null ? op.deps : [op.prev, ...op.deps]).filter((d) => !this.applied.has(d));
+      if (missing.length > 0) {
+        const full = this.buffer.add(op, missing);
+        outcomes.push(full === undefined ? { status: 'buffered', id: op.id } : { status: 'rejected', id: op.id, reason: full });
+        continue;
+      }
+      const reason = this.applyChecked(op);
+      if (reason !== undefined) { outcomes.push({ status: 'rejected', id: op.id, reason }); continue; }
+      outcomes.push({ status: 'applied', id: op.id });
+      applied.push(op);
+      // Release waiting ops iteratively: a work queue, never recursion.
+      const queue = this.buffer.release(op.id);
+      while (queue.length > 0) {
+        const next = queue.shift()!;
+        const r = this.applyChecked(next);
+        if (r !== undefined) { lateRejections.push({ id: next.id, reason: r }); continue; }
+        applied.push(next);
+        for (const x of this.buffer.release(next.id)) queue.push(x);
+      }
+    }
+    return { outcomes, applied, lateRejections };
+  }
+
+  /** @internal Whether a buffered, verified op of `author` names `id` as its prev. */
+  vouches(id: OpId, author: AuthorId): boolean {
+    return this.buffer.vouches(id, author);
+  }
+
+  /** Checks that need the op's dependencies present: the author chain and the clock. */
+  private checkHeader(op: Op): string | undefined {
+    let maxDep = 0;
+    if (op.prev !== null) {
+      const prev = this.applied.get(op.prev);
+      if (prev === undefined) return 'prev is not applied';
+      if (prev.author !== op.author || prev.seq !== op.seq - 1) return "prev is not the author's previous op";
+      maxDep = prev.lamport;
+    }
+    for (const d of op.deps) {
+      const m = this.applied.get(d);
+      if (m === undefined) return 'dependency is not applied';
+      if (m.lamport > maxDep) maxDep = m.lamport;
+    }
+    if (op.lamport <= maxDep) return 'lamport is not after its dependencies';
+    if (op.lamport > maxDep + MAX_LAMPORT_JUMP) return 'lamport jumps too far past its dependencies';
+    return undefined;
+  }
+
+  private applyChecked(op: Op): string | undefined {
+    const reason = this.checkHeader(op) ?? this.state.check(op);
+    if (reason !== undefined) return reason;
+    this.state.apply(op);
+    this.log.push(op);
+    this.applied.set(op.id, { author: op.author, seq: op.seq, lamport: op.lamport });
+    if (op.prev !== null) this.headSet.delete(op.prev);
+    for (const d of op.deps) this.headSet.delete(d);
+    this.headSet.add(op.id);
+    if (op.lamport > this.clock) this.clock = op.lamport;
+    const last = this.lastByAuthor.get(op.author);
+    if (!last) this.lastByAuthor.set(op.author, { seq: op.seq, id: op.id, count: 1 });
+    else {
+      last.count++;
+      if (op.seq > last.seq) { last.seq = op.seq; last.id = op.id; }
+    }
+    return undefined;
+  }
+
+  // ---- queries ----
+
+  /** Whether an op is applied. */
+  has(id: OpId): boolean {
+    return this.applied.has(id);
+  }
+
+  /** The applied op log in insertion order (read-only view). */
+  ops(): readonly Op[] {
+    return this.log;
+  }
+
+  /** Ops with no applied successor, sorted. */
+  heads(): OpId[] {
+    return [...this.headSet].sort();
+  }
+
+  /** The greatest Lamport timestamp applied. */
+  get maxLamport(): number {
+    return this.clock;
+  }
+
+  /** author → highest applied seq: the fast path of sync (SYNC). */
+  versionVector(): Record<AuthorId, number> {
+    const vv: Record<AuthorId, number> = Object.create(null) as Record<AuthorId, number>;
+    for (const [a, l] of this.lastByAuthor) vv[a] = l.seq;
+    return vv;
+  }
+
+  /** Ids some buffered op still waits for: what sync should fetch. */
+  missingDependencies(): OpId[] {
+    return this.buffer.missing();
+  }
+
+  /** Number of ops waiting in the dependency buffer. */
+  get bufferedCount(): number {
+    return this.buffer.size;
+  }
+
+  /** The materialised document (or one container) as plain JSON. */
+  toJson(id?: ObjId): Json {
+    return this.state.toJson(id);
+  }
+
+  /** SHA-256 hex of the canonical state encoding (CORE12). */
+  stateHash(): string {
+    return this.state.stateHash();
+  }
+
+  /** The whole state with its metadata as plain JSON, for the debug view (CORE15). */
+  dump(): CoreDump {
+    const tombstones: { list: ObjId; elem: ObjId }[] = [];
+    for (const c of this.state.containers.values()) {
+      if (c.kind !== 'list') continue;
+      for (const el of c.list.all()) if (el.deleted) tombstones.push({ list: c.id, elem: el.id });
+    }
+    const authors: CoreDump['authors'] = {};
+    for (const [a, l] of this.lastByAuthor) authors[a] = { ops: l.count, maxSeq: l.seq };
+    return {
+      items: this.toJson(),
+      tombstones: { count: tombstones.length, elements: tombstones },
+      totalOps: this.log.length,
+      maxLamport: this.clock,
+      heads: this.heads(),
+      authors,
+      buffered: { count: this.buffer.size, ops: this.buffer.list() },
+      stateHash: this.stateHash(),
+    };
+  }
+}
+
+export interface CoreDump {
+  items: Json;
+  tombstones: { count: number; elements: { list: ObjId; elem: ObjId }[] };
+  totalOps: number;
+  maxLamport: number;
+  heads: OpId[];
+  authors: Record<AuthorId, { ops: number; maxSeq: number }>;
+  buffered: { count: number; ops: { id: OpId; author: AuthorId; seq: number; missing: OpId[] }[] };
+  stateHash: string;
+}
+
+/** One batch of received ops on its way in; see `Document.beginIngest`. */
+export class IngestSession {
+  private readonly decoded: (Op | undefined)[] = [];
+  private readonly failed: Outcome[] = [];
+  private readonly auth: BatchAuthenticator;
+
+  constructor(private readonly doc: Document, frames: readonly unknown[]) {
+    const fresh: Op[] = [];
+    const ids = new Set<OpId>();
+    for (const f of frames) {
+      const d = decodeOp(f);
+      if (!d.ok) { this.decoded.push(undefined); this.failed.push({ status: 'rejected', reason: d.reason }); continue; }
+      this.decoded.push(d.op);
+      if (!doc.has(d.op.id) && !ids.has(d.op.id)) { ids.add(d.op.id); fresh.push(d.op); }
+    }
+    this.auth = new BatchAuthenticator(fresh, (id, author) => doc.vouches(id, author));
+  }
+
+  /** True while signatures remain to be checked. */
+  get pending(): boolean {
+    return this.auth.pending;
+  }
+
+  /** The next signatures to check. */
+  requests(): VerifyItem[] {
+    return this.auth.requests();
+  }
+
+  /** Answers for the last requests, in order. */
+  resolve(valid: readonly boolean[]): void {
+    this.auth.resolve(valid);
+  }
+
+  /** Applies what was authenticated; call once, when nothing is pending. */
+  finish(): IngestResult {
+    assert(!this.auth.pending, 'finish() before every signature was checked');
+    return this.doc.accept(this.decoded, this.failed, (op) => this.auth.isAuthentic(op.id) || this.doc.has(op.id));
+  }
+}

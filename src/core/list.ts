@@ -1,0 +1,71 @@
+// An RGA sequence with permanent tombstones (CORE6). Elements form a linked
+// list from a head sentinel; an insert goes right after its reference, past
+// any elements with a greater stamp — with Lamport stamps those are exactly
+// the concurrent inserts at the same place and their descendants, so every
+// replica ends with one order whatever the delivery order.
+import { compareStamps, type Stamp } from './stamp.js';
+import type { ObjId, Value } from './op.js';
+
+export interface ListElement {
+  readonly id: ObjId;
+  readonly stamp: Stamp;
+  readonly value: Value;
+  /** Set once by a delete; never cleared, so nothing resurrects a purged element (CORE10). */
+  deleted: boolean;
+  next: ListElement | undefined;
+}
+
+export class RgaList {
+  private readonly head: { next: ListElement | undefined } = { next: undefined };
+  private readonly byId = new Map<ObjId, ListElement>();
+  private liveCount = 0;
+
+  /** Whether the list holds (or held) an element with this id. */
+  has(id: ObjId): boolean {
+    return this.byId.has(id);
+  }
+
+  /** The element with this id, deleted or not. */
+  get(id: ObjId): ListElement | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Inserts after `after` (undefined = at the head). The caller has validated the reference. */
+  insert(after: ObjId | undefined, id: ObjId, stamp: Stamp, value: Value): void {
+    let cur: { next: ListElement | undefined } = after === undefined ? this.head : this.byId.get(after)!;
+    while (cur.next !== undefined && compareStamps(cur.next.stamp, stamp) > 0) cur = cur.next;
+    const el: ListElement = { id, stamp, value, deleted: false, next: cur.next };
+    cur.next = el;
+    this.byId.set(id, el);
+    this.liveCount++;
+  }
+
+  /** Tombstones an element; returns false if it was already deleted. */
+  delete(id: ObjId): boolean {
+    const el = this.byId.get(id)!;
+    if (el.deleted) return false;
+    el.deleted = true;
+    this.liveCount--;
+    return true;
+  }
+
+  /** Number of visible elements. */
+  get length(): number {
+    return this.liveCount;
+  }
+
+  /** Number of tombstoned elements. */
+  get tombstones(): number {
+    return this.byId.size - this.liveCount;
+  }
+
+  /** Every element in order, tombstones included. */
+  *all(): IterableIterator<ListElement> {
+    for (let el = this.head.next; el !== undefined; el = el.next) yield el;
+  }
+
+  /** Visible elements in order. */
+  *visible(): IterableIterator<ListElement> {
+    for (let el = this.head.next; el !== undefined; el = el.next) if (!el.deleted) yield el;
+  }
+}

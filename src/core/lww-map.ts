@@ -1,0 +1,26 @@
+// A map of last-writer-wins registers (CORE5): each key keeps the write with
+// the greatest stamp; a write with a smaller stamp arriving later loses.
+import { compareStamps, type Stamp } from './stamp.js';
+import type { Value } from './op.js';
+
+export interface Register {
+  readonly value: Value;
+  readonly stamp: Stamp;
+}
+
+export class LwwMap {
+  readonly fields = new Map<string, Register>();
+
+  /** Applies a write; returns true when it became the field's value. */
+  set(key: string, value: Value, stamp: Stamp): boolean {
+    const cur = this.fields.get(key);
+    if (cur !== undefined && compareStamps(cur.stamp, stamp) >= 0) return false;
+    this.fields.set(key, { value, stamp });
+    return true;
+  }
+
+  /** The winning register of a key. */
+  get(key: string): Register | undefined {
+    return this.fields.get(key);
+  }
+}

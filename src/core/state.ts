@@ -1,0 +1,175 @@
+// The document state: containers (LWW maps and RGA lists) addressed by the
+// id of the action that created them, under one root map. Validates an op's
+// actions as a whole and then applies them (CORE6, CORE9); an invalid op
+// changes nothing. Also materialises JSON and the canonical state encoding.
+import { toHex, utf8Encode } from './bytes.js';
+import { sha256 } from './hash.js';
+import { LwwMap } from './lww-map.js';
+import { RgaList } from './list.js';
+import {
+  HEAD, LIMITS, ROOT, actionObjId, isContainerValue, parseObjId,
+  type ContainerKind, type ObjId, type Op, type Value,
+} from './op.js';
+import type { Stamp } from './stamp.js';
+
+/** Keys that would reach an object's prototype when materialised (STYLE 8, CORE11). */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export interface MapContainer {
+  readonly kind: 'map';
+  readonly id: ObjId;
+  readonly depth: number;
+  /** The container holding this one (null for the root). */
+  readonly parent: ObjId | null;
+  readonly map: LwwMap;
+}
+
+export interface ListContainer {
+  readonly kind: 'list';
+  readonly id: ObjId;
+  readonly depth: number;
+  readonly parent: ObjId | null;
+  readonly list: RgaList;
+}
+
+export type Container = MapContainer | ListContainer;
+
+/** JSON as materialised from the document. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+interface Pending { kind: ContainerKind; depth: number }
+
+export class DocState {
+  readonly containers = new Map<ObjId, Container>();
+
+  constructor() {
+    this.containers.set(ROOT, { kind: 'map', id: ROOT, depth: 0, parent: null, map: new LwwMap() });
+  }
+
+  /**
+   * Why the op's actions cannot apply, or undefined when they all can. Pure:
+   * depends only on the op and on ops it names in prev/deps, so every replica
+   * decides the same (CORE9).
+   */
+  check(op: Op): string | undefined {
+    const causal = (obj: ObjId): boolean => {
+      const p = parseObjId(obj);
+      return p === undefined || p.op === op.id || p.op === op.prev || op.deps.includes(p.op);
+    };
+    const newContainers = new Map<ObjId, Pending>();
+    const newElems = new Map<ObjId, ObjId>();
+    const kindOf = (obj: ObjId): Pending | undefined => {
+      const c = this.containers.get(obj);
+      return c ? { kind: c.kind, depth: c.depth } : newContainers.get(obj);
+    };
+    for (let i = 0; i < op.actions.length; i++) {
+      const a = op.actions[i]!;
+      const refs = a.type === 'set' ? [a.obj] : a.type === 'ins' ? [a.obj, a.after] : [a.obj, a.elem];
+      for (const r of refs) if (!causal(r)) return `action ${i} refers to an op outside its dependencies`;
+      const target = kindOf(a.obj);
+      if (target === undefined) return `action ${i}: unknown container`;
+      if (a.type === 'set') {
+        if (target.kind !== 'map') return `action ${i}: set on a list`;
+        if (FORBIDDEN_KEYS.has(a.key)) return `action ${i}: forbidden key ${a.key}`;
+      } else {
+        if (target.kind !== 'list') return `action ${i}: ${a.type} on a map`;
+        const ref = a.type === 'ins' ? a.after : a.elem;
+        if (!(a.type === 'ins' && ref === HEAD)) {
+          const inList = this.listOf(ref) === a.obj || newElems.get(ref) === a.obj;
+          if (!inList) return `action ${i}: element not in that list`;
+        }
+      }
+      const id = actionObjId(op.id, i);
+      if (a.type === 'ins') newElems.set(id, a.obj);
+      if (a.type !== 'del' && isContainerValue(a.value)) {
+        if (target.depth + 1 > LIMITS.maxDepth) return `action ${i}: nesting deeper than ${LIMITS.maxDepth}`;
+        newContainers.set(id, { kind: a.value.make, depth: target.depth + 1 });
+      }
+    }
+    return undefined;
+  }
+
+  /** The list an element id belongs to. */
+  private listOf(elem: ObjId): ObjId | undefined {
+    return this.elemIndex.get(elem);
+  }
+
+  private readonly elemIndex = new Map<ObjId, ObjId>();
+
+  /** Applies a checked op; returns the ids of the containers it changed. */
+  apply(op: Op): ObjId[] {
+    const changed: ObjId[] = [];
+    for (let i = 0; i < op.actions.length; i++) {
+      const a = op.actions[i]!;
+      const stamp: Stamp = { lamport: op.lamport, author: op.author, op: op.id, index: i };
+      const id = actionObjId(op.id, i);
+      const target = this.containers.get(a.obj)!;
+      if (a.type === 'set') {
+        (target as MapContainer).map.set(a.key, a.value, stamp);
+      } else if (a.type === 'ins') {
+        (target as ListContainer).list.insert(a.after === HEAD ? undefined : a.after, id, stamp, a.value);
+        this.elemIndex.set(id, a.obj);
+      } else {
+        (target as ListContainer).list.delete(a.elem);
+      }
+      if (a.type !== 'del' && isContainerValue(a.value)) {
+        const base = { id, depth: target.depth + 1, parent: a.obj };
+        this.containers.set(id, a.value.make === 'map'
+          ? { kind: 'map', ...base, map: new LwwMap() }
+          : { kind: 'list', ...base, list: new RgaList() });
+      }
+      if (changed[changed.length - 1] !== a.obj) changed.push(a.obj);
+    }
+    return changed;
+  }
+
+  /** Plain JSON of a container (default: the whole document). Depth is capped, so recursion is bounded. */
+  toJson(id: ObjId = ROOT): Json {
+    const c = this.containers.get(id);
+    if (!c) return null;
+    const value = (v: Value, at: ObjId): Json => (isContainerValue(v) ? this.toJson(at) : v);
+    if (c.kind === 'list') {
+      const out: Json[] = [];
+      for (const el of c.list.visible()) out.push(value(el.value, el.id));
+      return out;
+    }
+    const out: { [key: string]: Json } = {};
+    for (const [k, reg] of c.map.fields) out[k] = value(reg.value, actionObjId(reg.stamp.op, reg.stamp.index));
+    return out;
+  }
+
+  /** Count of tombstoned list elements across the document. */
+  tombstoneCount(): number {
+    let n = 0;
+    for (const c of this.containers.values()) if (c.kind === 'list') n += c.list.tombstones;
+    return n;
+  }
+
+  /**
+   * The canonical state encoding (CORE12): every container sorted by id, map
+   * fields sorted by key with their winning stamps, list elements in order
+   * with tombstones. Equal op sets give equal bytes.
+   */
+  encodeState(): Uint8Array {
+    const ids = [...this.containers.keys()].sort();
+    const rows: unknown[] = [];
+    const stampRow = (s: Stamp) => [s.lamport, s.author, s.op, s.index];
+    for (const id of ids) {
+      const c = this.containers.get(id)!;
+      if (c.kind === 'map') {
+        const keys = [...c.map.fields.keys()].sort();
+        rows.push([id, 'map', keys.map((k) => { const r = c.map.fields.get(k)!; return [k, r.value, stampRow(r.stamp)]; })]);
+      } else {
+        const els: unknown[] = [];
+        for (const el of c.list.all()) els.push([el.id, el.deleted ? 1 : 0, el.value, stampRow(el.stamp)]);
+        rows.push([id, 'list', els]);
+      }
+    }
+    return utf8Encode(JSON.stringify(rows))!;
+  }
+
+  /** SHA-256 hex of the canonical state encoding. */
+  stateHash(): string {
+    return toHex(sha256(this.encodeState()));
+  }
+}

@@ -1,0 +1,300 @@
+// The OpStore and MetaStore contract suites: every adapter runs every case
+// (STYLE rule 3). Framework-free on purpose — a tiny local assert and no vitest
+// import — so the same cases also run inside a real Chromium page.
+//
+// `make` contract: each case gets FRESH, empty storage; every call of `make`
+// within one case opens a NEW instance over that SAME storage (for IndexedDB:
+// the same factory and room; for memory: the same MemoryBacking). Cases close
+// every instance they open.
+import { OpStoreError, type MetaStore, type OpStore, type OpStoreErrorKind, type StoredOp } from './op-store';
+
+export interface ContractCase<S> {
+  /** The SPEC rule id the case checks, e.g. 'STORE1'. */
+  readonly rule: string;
+  readonly name: string;
+  run(make: () => Promise<S>): Promise<void>;
+}
+
+function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`contract violated: ${message}`);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function assertSameOps(actual: readonly StoredOp[], expected: readonly StoredOp[], what: string): void {
+  assert(actual.length === expected.length, `${what}: expected ${expected.length} ops, got ${actual.length}`);
+  for (let i = 0; i < expected.length; i++) {
+    assert(actual[i].id === expected[i].id, `${what}: op ${i} has id ${actual[i].id}, expected ${expected[i].id}`);
+    assert(actual[i].bytes instanceof Uint8Array, `${what}: op ${i} bytes are not a Uint8Array`);
+    assert(sameBytes(actual[i].bytes, expected[i].bytes), `${what}: op ${i} bytes differ`);
+  }
+}
+
+async function rejectsWith(promise: Promise<unknown>, check: (error: unknown) => boolean, what: string): Promise<void> {
+  let threw = false;
+  try {
+    await promise;
+  } catch (error) {
+    threw = true;
+    assert(check(error), `${what}: rejected with the wrong error: ${String(error)}`);
+  }
+  assert(threw, `${what}: expected a rejection`);
+}
+
+const isKind = (kind: OpStoreErrorKind) => (e: unknown) => e instanceof OpStoreError && e.kind === kind;
+const isTypeError = (e: unknown) => e instanceof TypeError;
+
+/** A deterministic 64-hex id for n; ids are scattered, so insertion order is not id order. */
+export function contractOpId(n: number): string {
+  let x = (n + 1) * 0x9e3779b1;
+  let hex = '';
+  for (let i = 0; i < 8; i++) {
+    x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) ^ (i * 0x297a2d39);
+    x = Math.imul(x ^ (x >>> 12), 0x297a2d39);
+    hex += ((x ^ (x >>> 15)) >>> 0).toString(16).padStart(8, '0');
+  }
+  return hex;
+}
+
+/** A deterministic op n with `size` bytes (default 40) whose content depends on n. */
+export function contractOp(n: number, size = 40): StoredOp {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (n * 31 + i * 7) & 0xff;
+  return { id: contractOpId(n), bytes };
+}
+
+function ops(from: number, to: number, size?: number): StoredOp[] {
+  const out: StoredOp[] = [];
+  for (let n = from; n < to; n++) out.push(contractOp(n, size));
+  return out;
+}
+
+export const opStoreContract: ReadonlyArray<ContractCase<OpStore>> = [
+  {
+    rule: 'STORE1',
+    name: 'loadAll returns ops in insertion order, not id order',
+    async run(make) {
+      const store = await make();
+      const batch = ops(0, 20).sort((a, b) => (a.id < b.id ? 1 : -1)); // descending ids
+      const scattered = ops(20, 40); // ids in no order at all
+      await store.append(batch);
+      await store.append(scattered);
+      const all = await store.loadAll();
+      assertSameOps(all, [...batch, ...scattered], 'loadAll');
+      assert(all.some((op, i) => i > 0 && all[i - 1].id > op.id), 'fixture must not be sorted by id');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE2',
+    name: 'append resolves with the number newly stored; an empty batch stores nothing',
+    async run(make) {
+      const store = await make();
+      assert((await store.append([])) === 0, 'empty batch returns 0');
+      assert((await store.append(ops(0, 5))) === 5, 'five new ops return 5');
+      assert((await store.count()) === 5, 'count is 5');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE2',
+    name: 'a batch larger than the chunk size is stored whole and in order',
+    async run(make) {
+      const store = await make();
+      const batch = ops(0, 2345); // > the default chunk of 1000
+      assert((await store.append(batch)) === 2345, 'all 2345 newly stored');
+      assertSameOps(await store.loadAll(), batch, 'loadAll');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE3',
+    name: 'duplicates inside one batch are skipped, keeping the first occurrence',
+    async run(make) {
+      const store = await make();
+      const [a, b, c] = ops(0, 3);
+      const again = { id: a.id, bytes: new Uint8Array([9, 9, 9]) };
+      assert((await store.append([a, b, again, c, b])) === 3, 'three distinct ops newly stored');
+      assertSameOps(await store.loadAll(), [a, b, c], 'loadAll');
+      assert((await store.count()) === 3, 'count is 3');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE3',
+    name: 'duplicates across batches are skipped; a retried batch is idempotent',
+    async run(make) {
+      const store = await make();
+      const first = ops(0, 10);
+      await store.append(first);
+      const mixed = [...ops(5, 15), ...ops(0, 3)];
+      assert((await store.append(mixed)) === 5, 'only ops 10..14 are new');
+      assert((await store.append(mixed)) === 0, 'retrying the same batch stores nothing');
+      assertSameOps(await store.loadAll(), ops(0, 15), 'loadAll');
+      assert((await store.count()) === 15, 'count is 15');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE4',
+    name: 'has tells whether an op id is stored; count matches loadAll',
+    async run(make) {
+      const store = await make();
+      assert(!(await store.has(contractOpId(0))), 'empty store has nothing');
+      assert((await store.count()) === 0, 'empty store counts 0');
+      await store.append(ops(0, 4));
+      assert(await store.has(contractOpId(3)), 'has a stored id');
+      assert(!(await store.has(contractOpId(4))), 'lacks an unstored id');
+      assert(!(await store.has('')), 'lacks the empty id');
+      assert((await store.count()) === (await store.loadAll()).length, 'count equals loadAll length');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE5',
+    name: 'bytes round-trip exactly: every byte value, empty, large, views of larger buffers',
+    async run(make) {
+      const store = await make();
+      const every = new Uint8Array(256).map((_, i) => i);
+      const big = contractOp(2, 64 * 1024).bytes;
+      const backing = new Uint8Array(100).map((_, i) => 255 - i);
+      const view = backing.subarray(10, 20);
+      const input = [
+        { id: contractOpId(0), bytes: every },
+        { id: contractOpId(1), bytes: new Uint8Array(0) },
+        { id: contractOpId(2), bytes: big },
+        { id: contractOpId(3), bytes: view },
+      ];
+      await store.append(input);
+      const all = await store.loadAll();
+      assertSameOps(all, input, 'loadAll');
+      assert(all[3].bytes.byteLength === 10, 'a view stores only its own bytes');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE5',
+    name: 'stored bytes are isolated from later mutation of the caller arrays',
+    async run(make) {
+      const store = await make();
+      const op = contractOp(0);
+      const original = op.bytes.slice();
+      await store.append([op]);
+      op.bytes.fill(0);
+      const [loaded] = await store.loadAll();
+      assert(sameBytes(loaded.bytes, original), 'mutating the appended array changed the store');
+      loaded.bytes.fill(1);
+      const [again] = await store.loadAll();
+      assert(sameBytes(again.bytes, original), 'mutating a loaded array changed the store');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE6',
+    name: 'a second instance over the same storage sees the data (reopen)',
+    async run(make) {
+      const first = await make();
+      const batch = ops(0, 50).reverse();
+      await first.append(batch);
+      await first.close();
+      const second = await make();
+      assertSameOps(await second.loadAll(), batch, 'reopened loadAll');
+      assert(await second.has(batch[7].id), 'reopened has');
+      assert((await second.count()) === 50, 'reopened count');
+      await second.close();
+    },
+  },
+  {
+    rule: 'STORE6',
+    name: 'two open instances share one log and dedup each other (two tabs)',
+    async run(make) {
+      const tabA = await make();
+      const tabB = await make();
+      await tabA.append(ops(0, 10));
+      assert((await tabB.append(ops(5, 12))) === 2, 'B stores only the two ops A lacked');
+      assertSameOps(await tabA.loadAll(), ops(0, 12), 'A sees B');
+      assertSameOps(await tabB.loadAll(), ops(0, 12), 'B sees A');
+      await tabA.close();
+      await tabB.close();
+    },
+  },
+  {
+    rule: 'STORE7',
+    name: 'after close every call rejects with kind closed; close is idempotent',
+    async run(make) {
+      const store = await make();
+      await store.append(ops(0, 2));
+      await store.close();
+      await store.close();
+      await rejectsWith(store.append(ops(2, 3)), isKind('closed'), 'append');
+      await rejectsWith(store.loadAll(), isKind('closed'), 'loadAll');
+      await rejectsWith(store.has(contractOpId(0)), isKind('closed'), 'has');
+      await rejectsWith(store.count(), isKind('closed'), 'count');
+      const reopened = await make();
+      assert((await reopened.count()) === 2, 'closing kept the data');
+      await reopened.close();
+    },
+  },
+  {
+    rule: 'STORE9',
+    name: 'a malformed op (bad id, non-bytes) rejects with TypeError and writes nothing of its batch',
+    async run(make) {
+      const store = await make();
+      const good = ops(0, 3);
+      const bad: unknown[] = [
+        { id: 'ABC', bytes: new Uint8Array(1) },
+        { id: contractOpId(9).toUpperCase(), bytes: new Uint8Array(1) },
+        { id: contractOpId(9), bytes: [1, 2, 3] },
+        null,
+      ];
+      for (const op of bad) {
+        await rejectsWith(store.append([...good, op as StoredOp]), isTypeError, `append(${JSON.stringify(op)})`);
+      }
+      assert((await store.count()) === 0, 'nothing of a rejected batch is stored');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE10',
+    name: '5,000 ops of 200 bytes round-trip in order',
+    async run(make) {
+      const store = await make();
+      const batch = ops(0, 5000, 200);
+      let added = 0;
+      for (let i = 0; i < batch.length; i += 1000) added += await store.append(batch.slice(i, i + 1000));
+      assert(added === 5000, 'all 5000 newly stored');
+      assertSameOps(await store.loadAll(), batch, 'loadAll');
+      assert((await store.count()) === 5000, 'count is 5000');
+      await store.close();
+    },
+  },
+];
+
+export const metaStoreContract: ReadonlyArray<ContractCase<OpStore & MetaStore>> = [
+  {
+    rule: 'STORE11',
+    name: 'meta values round-trip as copies and survive a reopen',
+    async run(make) {
+      const store = await make();
+      assert((await store.get('identity')) === undefined, 'unknown key is undefined');
+      const identity = { slot: 2, publicKey: new Uint8Array([1, 2, 3]), tags: ['a'] };
+      await store.set('identity', identity);
+      identity.tags.push('mutated');
+      const loaded = (await store.get('identity')) as typeof identity;
+      assert(loaded.slot === 2 && loaded.tags.length === 1, 'stored a copy, not a reference');
+      assert(loaded.publicKey instanceof Uint8Array && sameBytes(loaded.publicKey, new Uint8Array([1, 2, 3])), 'bytes');
+      await store.set('identity', 'replaced');
+      await store.close();
+      const reopened = await make();
+      assert((await reopened.get('identity')) === 'replaced', 'set replaces and persists');
+      assert((await reopened.count()) === 0, 'meta does not touch the op log');
+      await reopened.close();
+      await rejectsWith(reopened.get('identity'), isKind('closed'), 'get after close');
+      await rejectsWith(reopened.set('x', 1), isKind('closed'), 'set after close');
+    },
+  },
+];

@@ -1,0 +1,44 @@
+// Runs the OpStore and MetaStore contract suites against every adapter
+// (STYLE rule 3): MemoryOpStore, and IdbOpStore under fake-indexeddb with the
+// default chunking, with a tiny chunk (so every batch crosses chunk
+// boundaries), and with the 'lookup' duplicate strategy.
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, test } from 'vitest';
+import { IdbOpStore, type IdbOpStoreOptions } from './idb-op-store';
+import { createMemoryBacking, MemoryOpStore } from './memory-op-store';
+import type { MetaStore, OpStore } from './op-store';
+import { metaStoreContract, opStoreContract } from './op-store-contract';
+
+/** Returns a fresh `make` per case: new storage, and every call reopens that same storage. */
+type FreshStorage = () => () => Promise<OpStore & MetaStore>;
+
+const idb =
+  (opts: IdbOpStoreOptions = {}): FreshStorage =>
+  () => {
+    const factory = new IDBFactory(); // fresh, empty "browser profile" per case
+    return () => IdbOpStore.open('contract-room', { ...opts, indexedDB: factory });
+  };
+
+const adapters: ReadonlyArray<[string, FreshStorage]> = [
+  [
+    'memory',
+    () => {
+      const backing = createMemoryBacking();
+      return async () => new MemoryOpStore(backing);
+    },
+  ],
+  ['idb', idb()],
+  ['idb chunk=7', idb({ chunkSize: 7 })],
+  ['idb lookup chunk=7', idb({ chunkSize: 7, duplicateStrategy: 'lookup' })],
+];
+
+for (const [adapter, fresh] of adapters) {
+  describe(`OpStore contract: ${adapter}`, () => {
+    opStoreContract.forEach((c) => {
+      test(`[${c.rule}] ${c.name} (${adapter})`, () => c.run(fresh()));
+    });
+    metaStoreContract.forEach((c) => {
+      test(`[${c.rule}] ${c.name} (${adapter})`, () => c.run(fresh()));
+    });
+  });
+}
