@@ -202,13 +202,14 @@ function readValue(r: Reader, bytes: Uint8Array): Value {
  * Checks structure and canonical form only; signatures, dependencies and
  * references are checked later (CORE7, CORE9).
  */
-export function decodeOp(bytes: unknown): DecodeResult {
+export function decodeOp(bytes: unknown, trustedId?: string): DecodeResult {
   if (!(bytes instanceof Uint8Array)) return { ok: false, reason: 'not bytes' };
   if (bytes.length > LIMITS.maxOpBytes) return { ok: false, reason: `op of ${bytes.length} bytes exceeds ${LIMITS.maxOpBytes}` };
   if (bytes.length < 1 + 32 + SIG_BYTES) return { ok: false, reason: 'truncated' };
   const bodyEnd = bytes.length - SIG_BYTES;
   const body = bytes.subarray(0, bodyEnd);
-  const id = toHex(sha256(body));
+  // trustedId: only for ops read back from the replica's own store (CORE14).
+  const id = trustedId ?? toHex(sha256(body));
   const r = new Reader(bytes, bodyEnd);
   try {
     const version = r.byte();

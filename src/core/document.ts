@@ -49,8 +49,16 @@ export interface PreparedOp {
 
 interface AppliedMeta { readonly author: AuthorId; readonly seq: number; readonly lamport: number }
 
+/**
+ * A domain rule run after the core's own checks, before an op is applied
+ * (e.g. the board's schema). It must depend only on the op and its causal
+ * past, so every replica decides the same; it returns a reason to reject.
+ */
+export type OpValidator = (doc: Document, op: Op) => string | undefined;
+
 export interface DocumentOptions {
   readonly bufferLimits?: BufferLimits;
+  readonly validate?: OpValidator;
 }
 
 export class Document {
@@ -62,9 +70,11 @@ export class Document {
   private readonly pendingLocal = new Map<AuthorId, PreparedOp>();
   private readonly buffer: DependencyBuffer;
   private clock = 0;
+  private readonly validate: OpValidator | undefined;
 
   constructor(options: DocumentOptions = {}) {
     this.buffer = new DependencyBuffer(options.bufferLimits);
+    this.validate = options.validate;
   }
 
   // ---- local edits: prepare → sign → commit (CORE13) ----
@@ -95,7 +105,8 @@ export class Document {
     const idBytes = sha256(body);
     const id = toHex(idBytes);
     const prepared: PreparedOp = { header, actions, body, id, idBytes };
-    const reason = this.checkHeader(this.toOp(prepared, new Uint8Array(64))) ?? this.state.check(this.toOp(prepared, new Uint8Array(64)));
+    const draft = this.toOp(prepared, new Uint8Array(64));
+    const reason = this.checkHeader(draft) ?? this.state.check(draft) ?? this.validate?.(this, draft);
     if (reason !== undefined) throw new InvariantError(`local op is invalid: ${reason}`);
     this.pendingLocal.set(author, prepared);
     return prepared;
@@ -152,11 +163,12 @@ export class Document {
    * Replays ops read back from this replica's own store, in insertion order,
    * without verifying signatures again: only verified ops are ever stored (STORE, CORE14).
    */
-  replay(frames: readonly Uint8Array[]): IngestResult {
+  replay(frames: readonly (Uint8Array | { readonly id: OpId; readonly bytes: Uint8Array })[]): IngestResult {
     const outcomes: Outcome[] = [];
     const decoded: (Op | undefined)[] = [];
     for (const f of frames) {
-      const d = decodeOp(f);
+      // A stored record carries its id: trusting it skips a hash per op on start-up.
+      const d = f instanceof Uint8Array ? decodeOp(f) : decodeOp(f.bytes, f.id);
       if (d.ok) decoded.push(d.op); else { decoded.push(undefined); outcomes.push({ status: 'rejected', reason: d.reason }); }
     }
     return this.accept(decoded, outcomes, () => true);
@@ -228,7 +240,7 @@ export class Document {
   }
 
   private applyChecked(op: Op): string | undefined {
-    const reason = this.checkHeader(op) ?? this.state.check(op);
+    const reason = this.checkHeader(op) ?? this.state.check(op) ?? this.validate?.(this, op);
     if (reason !== undefined) return reason;
     this.state.apply(op);
     this.log.push(op);
