@@ -1,0 +1,212 @@
+// The incremental board view (PIPE16, PIPE20). Keeps every story's view and
+// the sorted columns, and after a batch of applied ops re-reads only the
+// stories those ops touched (found by walking `parent` links up to a stories
+// list), plus the stories whose dependency statuses they change. Emits the
+// transition events of the batch. `readBoard` builds one of these once.
+import { ROOT, actionObjId, compareStamps, type Document, type ObjId, type Op, type Stamp } from '../core/index.js';
+import { cycleComponents, depView } from './deps.js';
+import { diffStory, type BoardEvent, type Cause } from './events.js';
+import { STAGES, isMake, locate, rootContainers, type Stage } from './layout.js';
+import { compareRanked } from './rank.js';
+import { SETTING_FIELDS, isAuthorHex, SCHEMA_LIMITS } from './schema.js';
+import { readStory, type RawStory } from './story-read.js';
+import { DEFAULT_SETTINGS, type BoardView, type Settings, type StoryView } from './view.js';
+
+const add = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => { let s = m.get(k); if (!s) m.set(k, s = new Set()); s.add(v); };
+const remove = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => { const s = m.get(k); if (s) { s.delete(v); if (s.size === 0) m.delete(k); } };
+const minOf = (s: Set<ObjId> | undefined): ObjId | undefined => { let m: ObjId | undefined; if (s) for (const x of s) if (m === undefined || x < m) m = x; return m; };
+
+export class BoardIndex {
+  private readonly lists = new Set<ObjId>();
+  private readonly maps = new Set<ObjId>();
+  private readonly raws = new Map<ObjId, RawStory>();
+  private readonly liveById = new Map<string, Set<ObjId>>();
+  private readonly deadById = new Map<string, Set<ObjId>>();
+  private readonly winners = new Map<string, RawStory>();
+  private readonly views = new Map<string, StoryView>();
+  private readonly dependents = new Map<string, Set<string>>();
+  private comp = new Map<string, string>();
+  private readonly columns = Object.fromEntries(STAGES.map((s) => [s, [] as StoryView[]])) as Record<Stage, StoryView[]>;
+  private settings: Settings = DEFAULT_SETTINGS;
+  private names: Record<string, string> = {};
+  private cached: BoardView | undefined;
+
+  constructor(private readonly doc: Document) {
+    const { lists, maps } = rootContainers(doc.state);
+    for (const m of maps) this.maps.add(m);
+    for (const l of lists) {
+      this.lists.add(l);
+      const c = doc.state.containers.get(l)!;
+      if (c.kind === 'list') for (const el of c.list.all()) if (isMake(el.value) && el.value.make === 'map') this.reread(el.id);
+    }
+    for (const id of this.liveById.keys()) this.winners.set(id, this.raws.get(minOf(this.liveById.get(id))!)!);
+    for (const [id, w] of this.winners) for (const d of w.fields!.dependsOn) add(this.dependents, d, id);
+    this.comp = cycleComponents(this.winners.keys(), (id) => this.winners.get(id)?.fields!.dependsOn);
+    for (const id of this.winners.keys()) {
+      const v = this.build(id)!;
+      this.views.set(id, v);
+      this.columns[v.stage].push(v);
+    }
+    for (const s of STAGES) this.columns[s].sort(compareRanked);
+    this.readRoot();
+  }
+
+  /** The current view (materialised lazily, then cached until the next update). */
+  get view(): BoardView {
+    if (this.cached) return this.cached;
+    const byStage = Object.fromEntries(STAGES.map((s) => [s, this.columns[s].slice()])) as Record<Stage, StoryView[]>;
+    const purgedIds = [...this.deadById.keys()].filter((id) => !this.liveById.has(id)).sort();
+    const issues: string[] = [];
+    for (const r of this.raws.values()) if (!r.deleted && r.fields === undefined) issues.push(`story ${r.elem}: ${r.issues.join(', ')}`);
+    for (const [id, s] of this.liveById) if (s.size > 1) issues.push(`duplicate story id ${id}: ${s.size} stories, showing ${minOf(s)}`);
+    this.cached = {
+      initialised: this.lists.size > 0, stories: STAGES.flatMap((s) => byStage[s]), byStage,
+      settings: this.settings, names: { ...this.names }, purgedIds, issues: issues.sort(),
+    };
+    return this.cached;
+  }
+
+  /** The live view of one story. */
+  story(id: string): StoryView | undefined {
+    return this.views.get(id);
+  }
+
+  /**
+   * Folds in ops just applied to the document (in apply order) and returns the
+   * batch's transition events; each event's author is the author of the last
+   * op in the batch that touched the story (or the dependency that changed it).
+   */
+  update(applied: readonly Op[], at: number): BoardEvent[] {
+    const touched = new Map<ObjId, string>();
+    let root = false;
+    const state = this.doc.state;
+    for (const op of applied) {
+      for (let i = 0; i < op.actions.length; i++) {
+        const a = op.actions[i]!;
+        if (a.obj === ROOT) {
+          root = true;
+          if (a.type === 'set' && isMake(a.value)) (a.value.make === 'list' ? this.lists : this.maps).add(actionObjId(op.id, i));
+        } else if (this.lists.has(a.obj)) {
+          if (a.type === 'ins') touched.set(actionObjId(op.id, i), op.author);
+          else if (a.type === 'del') touched.set(a.elem, op.author);
+        } else if (this.maps.has(a.obj)) {
+          root = true;
+        } else {
+          const story = this.raws.has(a.obj) ? a.obj : locate(state, a.obj)?.story;
+          if (story !== undefined) touched.set(story, op.author);
+        }
+      }
+    }
+    if (root) this.readRoot();
+    if (touched.size === 0) { if (root) this.cached = undefined; return []; }
+    const causes = new Map<string, Cause>();
+    for (const [elem, author] of touched) {
+      const before = this.raws.get(elem)?.fields?.id;
+      const after = this.reread(elem)?.fields?.id;
+      for (const id of [before, after]) if (id !== undefined) causes.set(id, { author, at });
+    }
+    return this.recompute(causes);
+  }
+
+  /** Re-reads one story element into `raws` and the id indexes. */
+  private reread(elem: ObjId): RawStory | undefined {
+    const state = this.doc.state;
+    const c = state.containers.get(elem);
+    if (c === undefined || c.parent === null) return undefined;
+    const list = state.containers.get(c.parent);
+    if (list === undefined || list.kind !== 'list') return undefined;
+    const old = this.raws.get(elem);
+    if (old?.fields) remove(old.deleted ? this.deadById : this.liveById, old.fields.id, elem);
+    const raw = readStory(state, c.parent, elem, list.list.get(elem)?.deleted ?? false);
+    this.raws.set(elem, raw);
+    if (raw.fields) add(raw.deleted ? this.deadById : this.liveById, raw.fields.id, elem);
+    return raw;
+  }
+
+  private recompute(causes: Map<string, Cause>): BoardEvent[] {
+    const events: BoardEvent[] = [];
+    let edges = false;
+    const statusChanged: string[] = [];
+    for (const id of causes.keys()) {
+      const old = this.winners.get(id)?.fields;
+      const winElem = minOf(this.liveById.get(id));
+      const w = winElem === undefined ? undefined : this.raws.get(winElem)!;
+      if (w) this.winners.set(id, w); else this.winners.delete(id);
+      const now = w?.fields;
+      const oldDeps = old?.dependsOn ?? [];
+      const newDeps = now?.dependsOn ?? [];
+      if (oldDeps.length !== newDeps.length || oldDeps.some((d, i) => d !== newDeps[i])) {
+        edges = true;
+        for (const d of oldDeps) remove(this.dependents, d, id);
+        for (const d of newDeps) add(this.dependents, d, id);
+      }
+      if (old?.stage !== now?.stage || old?.archiveReason !== now?.archiveReason || old?.title !== now?.title || !old !== !now) statusChanged.push(id);
+    }
+    const redo = new Map(causes);
+    const spread = (id: string, cause: Cause) => { for (const d of this.dependents.get(id) ?? []) if (!redo.has(d)) redo.set(d, cause); };
+    for (const id of statusChanged) spread(id, causes.get(id)!);
+    if (edges) {
+      const next = cycleComponents(this.winners.keys(), (id) => this.winners.get(id)?.fields!.dependsOn);
+      const fallback = causes.values().next().value!;
+      for (const id of new Set([...this.comp.keys(), ...next.keys()])) {
+        if (this.comp.get(id) === next.get(id)) continue;
+        if (!redo.has(id)) redo.set(id, fallback);
+        spread(id, redo.get(id)!);
+      }
+      this.comp = next;
+    }
+    for (const [id, cause] of redo) {
+      const before = this.views.get(id);
+      const after = this.build(id);
+      if (before) this.column(before, false);
+      if (after) { this.views.set(id, after); this.column(after, true); } else this.views.delete(id);
+      diffStory(before, after, !this.liveById.has(id) && this.deadById.has(id), cause, events);
+    }
+    this.cached = undefined;
+    return events;
+  }
+
+  private build(id: string): StoryView | undefined {
+    const w = this.winners.get(id);
+    if (!w || !w.fields) return undefined;
+    const f = w.fields;
+    const deps = f.dependsOn.map((d) => depView(id, d, this.comp, (x) => this.winners.get(x)?.fields, (x) => this.deadById.has(x)));
+    const dup = this.liveById.get(id)!.size;
+    const issues = dup > 1 ? [...w.issues, `duplicate id: ${dup - 1} other stories share it and are hidden`] : w.issues;
+    const ready = f.stage === 'backlog' && deps.every((d) => d.status === 'met');
+    return { ...f, elem: w.elem, list: w.list, ready, deps, issues };
+  }
+
+  private column(v: StoryView, insert: boolean): void {
+    const col = this.columns[v.stage];
+    let lo = 0, hi = col.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (compareRanked(col[mid]!, v) < 0) lo = mid + 1; else hi = mid; }
+    if (insert) col.splice(lo, 0, v);
+    else if (col[lo]?.elem === v.elem) col.splice(lo, 1);
+  }
+
+  /** Settings and names, merged over every map under the root (PIPE3, PIPE15): per key, the newest valid write. */
+  private readRoot(): void {
+    const best = new Map<string, { value: unknown; stamp: Stamp }>();
+    for (const m of this.maps) {
+      const c = this.doc.state.containers.get(m);
+      if (c === undefined || c.kind !== 'map') continue;
+      for (const [k, reg] of c.map.fields) {
+        const check = SETTING_FIELDS[k];
+        const ok = check ? check(reg.value) === undefined
+          : isAuthorHex(k) && (reg.value === null || (typeof reg.value === 'string' && reg.value.length <= SCHEMA_LIMITS.nameChars));
+        if (!ok) continue;
+        const cur = best.get(k);
+        if (!cur || compareStamps(cur.stamp, reg.stamp) < 0) best.set(k, { value: reg.value, stamp: reg.stamp });
+      }
+    }
+    const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+    const names: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const [k, { value }] of best) {
+      if (k in SETTING_FIELDS) settings[k] = value;
+      else if (typeof value === 'string') names[k] = value;
+    }
+    this.settings = settings as unknown as Settings;
+    this.names = names;
+  }
+}

@@ -1,0 +1,110 @@
+// Reads one story map from the document into plain, validated fields
+// (PIPE10). Never throws: a field holding an invalid value (a hostile or
+// buggy remote write) is treated as absent, gets its default, and is named
+// in `issues`.
+import type { DocState, ObjId, Value } from '../core/index.js';
+import { fieldContainer, isMake, type ArchiveReason, type Kind, type Stage } from './layout.js';
+import { CRITERION_FIELDS, STORY_FIELDS, isStoryId } from './schema.js';
+
+export interface CriterionView {
+  /** The criterion's list element (a map): what edits and removals address. */
+  readonly elem: ObjId;
+  readonly text: string;
+  readonly done: boolean;
+}
+
+/** A story's fields as stored, validated, with defaults for absent or invalid values. */
+export interface StoryFields {
+  readonly id: string;
+  readonly kind: Kind;
+  readonly title: string;
+  readonly description: string;
+  readonly criteria: readonly CriterionView[];
+  readonly stage: Stage;
+  /** Story ids, sorted. Stored as a nested map storyId → true (false = removed). */
+  readonly dependsOn: readonly string[];
+  readonly assignee: string | null;
+  readonly blocked: boolean;
+  readonly blockedReason: string | null;
+  readonly retries: number;
+  readonly archiveReason: ArchiveReason | null;
+  readonly rank: string;
+  readonly createdBy: string;
+  readonly createdAt: number;
+  readonly updatedBy: string;
+  readonly updatedAt: number;
+  readonly doneAt: number | null;
+}
+
+export interface RawStory {
+  readonly elem: ObjId;
+  /** The stories list holding the element. */
+  readonly list: ObjId;
+  /** Tombstoned in its list: purged. */
+  readonly deleted: boolean;
+  /** Undefined when the story has no valid id (it cannot be shown or addressed). */
+  readonly fields: StoryFields | undefined;
+  readonly issues: readonly string[];
+}
+
+const DEFAULTS = {
+  kind: 'story', title: '', description: '', stage: 'backlog', assignee: null, blocked: false,
+  blockedReason: null, retries: 0, archiveReason: null, rank: '', createdBy: '', createdAt: 0,
+  updatedBy: '', updatedAt: 0, doneAt: null,
+} as const;
+
+type Scalar = keyof typeof DEFAULTS;
+
+/** Reads the story map `elem` of stories list `list`. */
+export function readStory(state: DocState, list: ObjId, elem: ObjId, deleted: boolean): RawStory {
+  const c = state.containers.get(elem);
+  const issues: string[] = [];
+  if (c === undefined || c.kind !== 'map') return { elem, list, deleted, fields: undefined, issues: ['not a story map'] };
+  const get = (key: string): Value | undefined => c.map.get(key)?.value;
+  const id = get('id');
+  if (!isStoryId(id)) return { elem, list, deleted, fields: undefined, issues: ['missing or invalid id'] };
+  const out: Record<string, unknown> = { id };
+  for (const key of Object.keys(DEFAULTS) as Scalar[]) {
+    const v = get(key);
+    if (v === undefined) { out[key] = DEFAULTS[key]; continue; }
+    const bad = STORY_FIELDS[key]!(v);
+    if (bad !== undefined) { issues.push(`${key} ${bad}`); out[key] = DEFAULTS[key]; } else out[key] = v;
+  }
+  out.criteria = readCriteria(state, elem, get('criteria'), issues);
+  out.dependsOn = readDeps(state, elem, get('dependsOn'), issues);
+  return { elem, list, deleted, fields: out as unknown as StoryFields, issues };
+}
+
+function readCriteria(state: DocState, elem: ObjId, v: Value | undefined, issues: string[]): CriterionView[] {
+  if (v === undefined) return [];
+  const listId = fieldContainer(state, elem, 'criteria');
+  const list = listId === undefined ? undefined : state.containers.get(listId);
+  if (!isMake(v) || list === undefined || list.kind !== 'list') { issues.push('criteria must be a list'); return []; }
+  const out: CriterionView[] = [];
+  for (const el of list.list.visible()) {
+    const m = state.containers.get(el.id);
+    if (m === undefined || m.kind !== 'map') { issues.push('criterion is not a map'); continue; }
+    const t = m.map.get('text')?.value ?? '';
+    const d = m.map.get('done')?.value ?? false;
+    const badT = CRITERION_FIELDS.text!(t);
+    const badD = CRITERION_FIELDS.done!(d);
+    if (badT !== undefined) issues.push(`criterion text ${badT}`);
+    if (badD !== undefined) issues.push(`criterion done ${badD}`);
+    out.push({ elem: el.id, text: badT === undefined ? (t as string) : '', done: badD === undefined ? (d as boolean) : false });
+  }
+  return out;
+}
+
+function readDeps(state: DocState, elem: ObjId, v: Value | undefined, issues: string[]): string[] {
+  if (v === undefined) return [];
+  const mapId = fieldContainer(state, elem, 'dependsOn');
+  const map = mapId === undefined ? undefined : state.containers.get(mapId);
+  if (!isMake(v) || map === undefined || map.kind !== 'map') { issues.push('dependsOn must be a map'); return []; }
+  const out: string[] = [];
+  for (const [k, reg] of map.map.fields) {
+    if (!isStoryId(k)) { issues.push('dependency key is not a story id'); continue; }
+    if (reg.value === true) out.push(k);
+    else if (reg.value !== false && reg.value !== null) issues.push(`dependency ${k} must be a boolean`);
+  }
+  return out.sort();
+}

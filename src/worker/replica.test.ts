@@ -1,0 +1,175 @@
+// The replica: one path for edits, persistence that never drops an op,
+// restart by replay, events for local and remote ops, backup round trip.
+import { describe, expect, test } from 'vitest';
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { MemoryOpStore, createMemoryBacking } from '../storage/memory-op-store.js';
+import { IdbOpStore } from '../storage/idb-op-store.js';
+import type { OpStore, MetaStore } from '../storage/op-store.js';
+import { FailingOpStore } from '../../tests/support/failing-op-store.js';
+import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
+import { NobleSigner } from './signer.js';
+import { NobleVerifier } from './verifier.js';
+import { Replica } from './replica.js';
+import type { BoardEvent } from '../pipeline/index.js';
+
+const seed = (n: number) => new Uint8Array(32).fill(n);
+
+async function openReplica(store: OpStore & Partial<MetaStore>, clock: ManualClock, n = 1, meta?: MetaStore): Promise<Replica> {
+  return Replica.open({
+    roomId: 'room-1',
+    store,
+    meta: meta ?? (store as unknown as MetaStore),
+    signer: new NobleSigner(seed(n)),
+    verifier: new NobleVerifier(),
+    now: clock.now,
+    randomBytes: seededBytes(n),
+    schedule: clock.schedule,
+    replicaId: `r${n}`,
+  });
+}
+
+async function boardWithStories(r: Replica, titles: string[]): Promise<string[]> {
+  await r.initBoard();
+  const ids: string[] = [];
+  for (const title of titles) {
+    const id = r.newStoryId();
+    await r.command({ type: 'create', input: { id, kind: 'story', title, criteria: ['works'] } });
+    ids.push(id);
+  }
+  return ids;
+}
+
+describe('replica', () => {
+  test('[REPL1] a replica restarted from its store has byte-identical state', async () => {
+    const clock = new ManualClock();
+    const factory = new IDBFactory();
+    const store = await IdbOpStore.open('room-1', { indexedDB: factory });
+    const a = await openReplica(store, clock);
+    const [s1, s2] = await boardWithStories(a, ['one', 'two', 'three']);
+    await a.command({ type: 'move', storyId: s1!, stage: 'current' });
+    await a.command({ type: 'edit', storyId: s2!, patch: { title: 'two, renamed' } });
+    await a.command({ type: 'purge', storyId: s2! });
+    await a.flushed();
+    const before = a.doc.stateHash();
+    a.close();
+    await store.close();
+    const store2 = await IdbOpStore.open('room-1', { indexedDB: factory });
+    const b = await openReplica(store2, clock);
+    expect(b.doc.stateHash()).toBe(before);
+    expect(b.view().stories.map((s) => s.title)).toEqual(a.view().stories.map((s) => s.title));
+    expect(b.view().purgedIds).toEqual([s2]);
+    await store2.close();
+  });
+
+  test('[REPL4] a failing store never loses an op: shown, retried with backoff, every op on disk once', async () => {
+    const clock = new ManualClock();
+    const inner = new MemoryOpStore();
+    const store = new FailingOpStore(inner);
+    const r = await openReplica(Object.assign(store, { get: inner.get.bind(inner), set: inner.set.bind(inner) }), clock);
+    const errors: string[] = [];
+    r.onStatus((s) => { if (s.persist.error) errors.push(s.persist.error.kind); });
+    store.failNextAppends(3, 'quota');
+    await boardWithStories(r, ['a', 'b']);
+    expect(r.status().persist.error?.kind).toBe('quota');
+    expect(r.dump().pendingPersist).toBeGreaterThan(0);
+    expect(r.view().stories).toHaveLength(2); // still applied in memory
+    // Each failed write schedules a retry; advance the clock after each status change.
+    while (r.status().persist.pending > 0) {
+      const changed = new Promise<void>((resolve) => { const off = r.onStatus(() => { off(); resolve(); }); });
+      clock.advance(60_000);
+      await changed;
+    }
+    await r.flushed();
+    expect(store.failures).toBe(3);
+    expect(errors).toContain('quota');
+    expect(r.status().persist.error).toBeNull();
+    expect(r.status().persist.pending).toBe(0);
+    const stored = await inner.loadAll();
+    expect(stored.map((s) => s.id)).toEqual(r.doc.ops().map((o) => o.id));
+    expect(new Set(stored.map((s) => s.id)).size).toBe(stored.length);
+  });
+
+  test('[REPL5] events are emitted for local and remote ops alike', async () => {
+    const clock = new ManualClock();
+    const a = await openReplica(new MemoryOpStore(), clock, 1);
+    const b = await openReplica(new MemoryOpStore(), clock, 2);
+    const eventsA: BoardEvent[] = [];
+    const eventsB: BoardEvent[] = [];
+    a.onEvents((e) => eventsA.push(...e));
+    b.onEvents((e) => eventsB.push(...e));
+    a.onApplied((ops, origin) => { if (origin === 'local') void b.receive(ops.map((o) => o.bytes), 'a'); });
+    const [s1] = await boardWithStories(a, ['shared']);
+    await a.command({ type: 'move', storyId: s1!, stage: 'qa' });
+    await b.receive([], 'a'); // wait for b's serial queue
+    await new Promise<void>((resolve) => { void b.flushed().then(resolve); });
+    const kinds = (es: BoardEvent[]) => es.map((e) => e.type);
+    expect(kinds(eventsA)).toEqual(['created', 'stage-changed']);
+    expect(kinds(eventsB)).toEqual(kinds(eventsA));
+    expect(eventsB[1]).toMatchObject({ type: 'stage-changed', from: 'backlog', to: 'qa', storyId: s1, author: a.author });
+  });
+
+  test('[REPL7] export then import into a fresh replica shows the same board; damage is reported', async () => {
+    const clock = new ManualClock();
+    const a = await openReplica(new MemoryOpStore(), clock, 1);
+    await boardWithStories(a, ['x', 'y']);
+    const file = a.exportLog();
+    const b = await openReplica(new MemoryOpStore(), clock, 2);
+    const report = await b.importLog(file);
+    expect(report).toMatchObject({ total: a.doc.ops().length, applied: a.doc.ops().length, rejected: [] });
+    expect(b.doc.stateHash()).toBe(a.doc.stateHash());
+    const damaged = file.slice();
+    damaged[damaged.length - 5] ^= 0xff; // breaks the last op's signature
+    const c = await openReplica(new MemoryOpStore(), clock, 3);
+    const r2 = await c.importLog(damaged);
+    expect(r2.rejected).toHaveLength(1);
+    expect(r2.rejected[0]!.reason).toMatch(/signature/);
+    expect(c.view().stories).toHaveLength(1);
+    const notAFile = await c.importLog(new TextEncoder().encode('hello'));
+    expect(notAFile.fileError).toMatch(/not a huskies backup/);
+  });
+
+  test('[REPL6] a purge survives restart and a stale peer cannot bring the story back', async () => {
+    const clock = new ManualClock();
+    const backing = createMemoryBacking();
+    const a = await openReplica(new MemoryOpStore(backing), clock, 1);
+    const stale = await openReplica(new MemoryOpStore(), clock, 2);
+    const [s1] = await boardWithStories(a, ['doomed']);
+    await stale.receive(a.doc.ops().map((o) => o.bytes), 'a');
+    await stale.command({ type: 'edit', storyId: s1!, patch: { title: 'still here?' } });
+    await a.command({ type: 'purge', storyId: s1! });
+    await a.flushed();
+    a.close();
+    const a2 = await openReplica(new MemoryOpStore(backing), clock, 1);
+    await a2.receive(stale.doc.ops().map((o) => o.bytes), 'stale');
+    expect(a2.view().stories).toHaveLength(0);
+    expect(a2.view().purgedIds).toEqual([s1]);
+  });
+
+  test('[REPL9] the dump carries the core metadata plus persistence, identity and peers', async () => {
+    const clock = new ManualClock();
+    const r = await openReplica(new MemoryOpStore(), clock, 1);
+    await boardWithStories(r, ['d']);
+    await r.command({ type: 'set-name', name: 'Ada' });
+    await r.flushed();
+    const dump = JSON.parse(JSON.stringify(r.dump()));
+    expect(dump).toMatchObject({ totalOps: 3, persisted: 3, pendingPersist: 0, identity: { author: r.author, name: 'Ada' }, roomId: 'room-1', peers: [] });
+    expect(typeof dump.maxLamport).toBe('number');
+    expect(dump.buffered.count).toBe(0);
+  });
+
+  test('[REPL10] history says who changed what', async () => {
+    const clock = new ManualClock();
+    const r = await openReplica(new MemoryOpStore(), clock, 1);
+    await r.command({ type: 'init' });
+    await r.command({ type: 'set-name', name: 'Ada' });
+    const id = r.newStoryId();
+    await r.command({ type: 'create', input: { id, kind: 'bug', title: 'first' } });
+    clock.advance(1000);
+    await r.command({ type: 'move', storyId: id, stage: 'current' });
+    const h = r.history(id);
+    expect(h[0]!.changes.map((c) => c.field)).toContain('created');
+    expect(h[h.length - 1]).toMatchObject({ name: 'Ada', at: clock.now() });
+    expect(h[h.length - 1]!.changes).toContainEqual({ field: 'stage', value: 'current' });
+  });
+});
