@@ -21,8 +21,6 @@ export class DependencyBuffer {
   private readonly entries = new Map<OpId, Entry>();
   private readonly waiters = new Map<OpId, OpId[]>();
   private readonly perAuthor = new Map<AuthorId, number>();
-  /** prev id → author, for every buffered op: these ids are vouched for by a verified signature (CORE8). */
-  private readonly vouched = new Map<OpId, Set<AuthorId>>();
 
   constructor(private readonly limits: BufferLimits = DEFAULT_BUFFER_LIMITS) {}
 
@@ -32,11 +30,6 @@ export class DependencyBuffer {
 
   has(id: OpId): boolean {
     return this.entries.has(id);
-  }
-
-  /** Whether a buffered op of `author` names `id` as its prev: its signature then covers `id`. */
-  vouches(id: OpId, author: AuthorId): boolean {
-    return this.vouched.get(id)?.has(author) ?? false;
   }
 
   /** Buffers an op; returns a reason when a cap is reached. */
@@ -49,10 +42,6 @@ export class DependencyBuffer {
     for (const m of missing) {
       const list = this.waiters.get(m);
       if (list) list.push(op.id); else this.waiters.set(m, [op.id]);
-    }
-    if (op.prev !== null) {
-      const set = this.vouched.get(op.prev);
-      if (set) set.add(op.author); else this.vouched.set(op.prev, new Set([op.author]));
     }
     return undefined;
   }
@@ -79,11 +68,6 @@ export class DependencyBuffer {
     this.entries.delete(op.id);
     const n = (this.perAuthor.get(op.author) ?? 1) - 1;
     if (n === 0) this.perAuthor.delete(op.author); else this.perAuthor.set(op.author, n);
-    if (op.prev !== null) {
-      const set = this.vouched.get(op.prev);
-      set?.delete(op.author);
-      if (set?.size === 0) this.vouched.delete(op.prev);
-    }
   }
 
   /** Every missing dependency id that some buffered op waits for. */

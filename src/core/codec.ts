@@ -106,6 +106,8 @@ export function encodeBody(header: OpHeader, actions: readonly LocalAction[]): U
       w.byte(3); writeRef(w, a.obj, ROOT, i); writeRef(w, a.elem, HEAD, i);
     } else throw new EncodeError('unknown action type');
   });
+  // The decoder rejects signed ops over maxOpBytes (CORE11): never build one.
+  if (w.length + SIG_BYTES > LIMITS.maxOpBytes) throw new RangeError(`op of ${w.length + SIG_BYTES} bytes exceeds ${LIMITS.maxOpBytes}`);
   return w.result();
 }
 

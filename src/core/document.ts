@@ -175,23 +175,24 @@ export class Document {
   }
 
   /** @internal Applies authenticated ops; `outcomes` holds results for undefined (already failed) slots. */
-  accept(ops: readonly (Op | undefined)[], failed: Outcome[], authentic: (op: Op) => boolean): IngestResult {
+  accept(ops: readonly (Op | undefined)[], failed: Outcome[], authentic: (index: number) => boolean): IngestResult {
     const outcomes: Outcome[] = [];
     const applied: Op[] = [];
     const lateRejections: { id: OpId; reason: string }[] = [];
     let f = 0;
     const seen = new Set<OpId>();
-    for (const op of ops) {
+    for (let index = 0; index < ops.length; index++) {
+      const op = ops[index];
       if (op === undefined) { outcomes.push(failed[f++]!); continue; }
       if (this.applied.has(op.id) || this.buffer.has(op.id) || seen.has(op.id)) {
         outcomes.push({ status: 'duplicate', id: op.id });
         continue;
       }
-      seen.add(op.id);
-      if (!authentic(op)) {
+      if (!authentic(index)) {
         outcomes.push({ status: 'rejected', id: op.id, reason: 'bad signature: it does not verify under the author key' });
         continue;
       }
+      seen.add(op.id);
       const missing = (op.prev === null ? op.deps : [op.prev, ...op.deps]).filter((d) => !this.applied.has(d));
       if (missing.length > 0) {
         const full = this.buffer.add(op, missing);
@@ -215,9 +216,9 @@ export class Document {
     return { outcomes, applied, lateRejections };
   }
 
-  /** @internal Whether a buffered, verified op of `author` names `id` as its prev. */
-  vouches(id: OpId, author: AuthorId): boolean {
-    return this.buffer.vouches(id, author);
+  /** @internal Whether an op is applied or waiting in the buffer. */
+  holds(id: OpId): boolean {
+    return this.applied.has(id) || this.buffer.has(id);
   }
 
   /** Checks that need the op's dependencies present: the author chain and the clock. */
@@ -347,15 +348,14 @@ export class IngestSession {
   private readonly auth: BatchAuthenticator;
 
   constructor(private readonly doc: Document, frames: readonly unknown[]) {
-    const fresh: Op[] = [];
-    const ids = new Set<OpId>();
     for (const f of frames) {
       const d = decodeOp(f);
-      if (!d.ok) { this.decoded.push(undefined); this.failed.push({ status: 'rejected', reason: d.reason }); continue; }
-      this.decoded.push(d.op);
-      if (!doc.has(d.op.id) && !ids.has(d.op.id)) { ids.add(d.op.id); fresh.push(d.op); }
+      if (d.ok) this.decoded.push(d.op);
+      else { this.decoded.push(undefined); this.failed.push({ status: 'rejected', reason: d.reason }); }
     }
-    this.auth = new BatchAuthenticator(fresh, (id, author) => doc.vouches(id, author));
+    this.auth = new BatchAuthenticator(this.decoded);
+    // Ops already held need no signature check; they will be reported as duplicates.
+    this.decoded.forEach((op, i) => { if (op !== undefined && doc.holds(op.id)) this.auth.skip(i); });
   }
 
   /** True while signatures remain to be checked. */
@@ -376,6 +376,6 @@ export class IngestSession {
   /** Applies what was authenticated; call once, when nothing is pending. */
   finish(): IngestResult {
     assert(!this.auth.pending, 'finish() before every signature was checked');
-    return this.doc.accept(this.decoded, this.failed, (op) => this.auth.isAuthentic(op.id) || this.doc.has(op.id));
+    return this.doc.accept(this.decoded, this.failed, (i) => this.auth.isAuthentic(i));
   }
 }
