@@ -255,7 +255,8 @@ export function decodeOp(bytes: unknown, trustedId?: string): DecodeResult {
     }
     if (r.pos !== bodyEnd) return { ok: false, reason: 'trailing bytes' };
     const sig = bytes.slice(bodyEnd);
-    return { ok: true, op: { id, author, seq, lamport, prev, deps, actions, sig, bytes } };
+    // Own the bytes: a transport may reuse its receive buffer after the id was computed.
+    return { ok: true, op: { id, author, seq, lamport, prev, deps, actions, sig, bytes: bytes.slice() } };
   } catch (e) {
     if (e instanceof Fail) return { ok: false, reason: e.reason };
     return { ok: false, reason: 'malformed' };
