@@ -57,6 +57,7 @@ export function roomDatabaseName(roomId: string): string {
 
 export class IdbOpStore implements OpStore, MetaStore {
   private closed = false;
+  private tail: Promise<unknown> = Promise.resolve();
   private readonly db: IDBPDatabase<RoomDb>;
 
   private constructor(
@@ -64,6 +65,11 @@ export class IdbOpStore implements OpStore, MetaStore {
     private readonly chunkSize: number,
     private readonly strategy: DuplicateStrategy,
   ) {
+    // idb's wrap recognises requests by `instanceof` the GLOBAL IDB classes, so
+    // an injected factory alone is not enough: in Node, import 'fake-indexeddb/auto' too.
+    if (typeof IDBRequest === 'undefined' || !(raw instanceof IDBDatabase)) {
+      throw new TypeError('IdbOpStore needs the global IndexedDB classes of the factory it is given');
+    }
     this.db = wrap(raw) as IDBPDatabase<RoomDb>;
   }
 
@@ -109,7 +115,14 @@ export class IdbOpStore implements OpStore, MetaStore {
           raw.close(); // the caller already got 'blocked'; do not leak this late connection
           return;
         }
-        const store = new IdbOpStore(raw, chunkSize, opts.duplicateStrategy ?? 'constraint');
+        let store: IdbOpStore;
+        try {
+          store = new IdbOpStore(raw, chunkSize, opts.duplicateStrategy ?? 'constraint');
+        } catch (error) {
+          raw.close();
+          reject(error);
+          return;
+        }
         // Close at once so another tab's upgrade is not blocked by us (STORE8).
         raw.onversionchange = () => {
           store.markClosed();
@@ -124,7 +137,17 @@ export class IdbOpStore implements OpStore, MetaStore {
     });
   }
 
-  async append(ops: readonly StoredOp[]): Promise<number> {
+  append(ops: readonly StoredOp[]): Promise<number> {
+    // Calls are serialised so each batch lands contiguously and in call order,
+    // even when the caller does not await: interleaved chunks would let an op
+    // be stored before one it depends on [STORE1]. A failed call does not stop
+    // the next one; retrying the failed batch is the caller's job.
+    const result = this.tail.then(() => this.appendNow(ops));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async appendNow(ops: readonly StoredOp[]): Promise<number> {
     this.ensureOpen();
     assertStorableOps(ops);
     // Duplicates inside the batch are dropped here, keeping the first occurrence [STORE3].

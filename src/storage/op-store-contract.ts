@@ -90,6 +90,20 @@ export const opStoreContract: ReadonlyArray<ContractCase<OpStore>> = [
     },
   },
   {
+    rule: 'STORE1',
+    name: 'concurrent append calls are stored in call order, each batch contiguous',
+    async run(make) {
+      const store = await make();
+      const first = ops(0, 2500); // several chunks
+      const second = ops(2500, 2510);
+      const third = ops(2510, 2520);
+      const counts = await Promise.all([store.append(first), store.append(second), store.append(third)]);
+      assert(counts.join() === '2500,10,10', `counts ${counts.join()}`);
+      assertSameOps(await store.loadAll(), [...first, ...second, ...third], 'loadAll');
+      await store.close();
+    },
+  },
+  {
     rule: 'STORE2',
     name: 'append resolves with the number newly stored; an empty batch stores nothing',
     async run(make) {

@@ -2,6 +2,9 @@
 // (STYLE rule 3): MemoryOpStore, and IdbOpStore under fake-indexeddb with the
 // default chunking, with a tiny chunk (so every batch crosses chunk
 // boundaries), and with the 'lookup' duplicate strategy.
+// idb recognises IndexedDB objects through the global classes, so install them;
+// each case still gets its own fresh IDBFactory.
+import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, test } from 'vitest';
 import { IdbOpStore, type IdbOpStoreOptions } from './idb-op-store';

@@ -1,0 +1,136 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import {
+  ChunkAssembler, decodeMessage, encodeFrames, encodeMessage, MAX_FRAME_BYTES, MAX_HEADS, MAX_MESSAGE_BYTES,
+  type ChunkMessage, type SyncMessage,
+} from './sync-messages';
+
+const id = (n: number) => n.toString(16).padStart(64, '0');
+const op = (n: number, size: number) => Uint8Array.from({ length: size }, (_, i) => (n + i) & 0xff);
+
+const samples: SyncMessage[] = [
+  { type: 'hello', replicaId: 'tab-1', versionVector: [], heads: [] },
+  { type: 'hello', replicaId: 'réplica ✓', name: 'Ada', versionVector: [[id(1), 5], [id(2), 2 ** 40]], heads: [id(3), id(4)] },
+  { type: 'ops', ops: [op(1, 100), op(2, 1)] },
+  { type: 'ops', ops: [] },
+  { type: 'want', ids: [id(9)] },
+  { type: 'heads', heads: [id(5), id(6), id(7)] },
+  { type: 'presence', name: 'Ada', state: '{"cursor":3}' },
+  { type: 'bye', reason: 'slow peer' },
+  { type: 'chunk', msgId: 77, index: 1, count: 3, bytes: op(4, 50) },
+];
+
+describe('sync messages', () => {
+  test('[SYNC4] every message round-trips', () => {
+    for (const m of samples) expect(decodeMessage(encodeMessage(m))).toEqual({ ok: true, msg: m });
+  });
+
+  test('[SYNC4] first byte is the version, second the type', () => {
+    expect([...encodeMessage({ type: 'bye', reason: '' })]).toEqual([1, 6, 0]);
+  });
+
+  test('[SYNC4] malformed frames give a reason and never throw', () => {
+    const cases: [unknown, RegExp][] = [
+      ['text', /not bytes/], [null, /not bytes/], [[1, 2], /not bytes/], [new Uint8Array(0), /truncated/],
+      [new Uint8Array([2, 1]), /version/], [new Uint8Array([1, 42]), /unknown message type/],
+      [new Uint8Array([1, 6, 0, 0]), /trailing/], [new Uint8Array([1, 6, 5, 65]), /truncated/],
+      [new Uint8Array([1, 6, 2, 0xc3, 0x28]), /UTF-8/], [new Uint8Array([1, 3, 0x80, 0x00]), /non-canonical/],
+      [new Uint8Array(MAX_FRAME_BYTES + 1).fill(1), /exceeds/],
+      [new Uint8Array([1, 3, 0xe9, 0x07]), /exceed/], // 1001 wanted ids
+      [new Uint8Array([1, 2, 1, 0]), /empty op/],
+      [new Uint8Array([1, 7, 1, 0, 1, 9]), /chunk count/],
+      [new Uint8Array([1, 7, 1, 3, 2, 9]), /index past/],
+      [new Uint8Array([1, 1, 0, 0, 0, 0]), /empty replica id/],
+    ];
+    for (const [frame, reason] of cases) {
+      const d = decodeMessage(frame);
+      expect(d.ok, String(frame)).toBe(false);
+      if (!d.ok) expect(d.reason).toMatch(reason);
+    }
+    const dupAuthor = encodeMessage({ type: 'hello', replicaId: 'x', versionVector: [[id(1), 1], [id(2), 1]], heads: [] });
+    dupAuthor.set(dupAuthor.subarray(6, 38), 39); // second author := first
+    expect(decodeMessage(dupAuthor)).toMatchObject({ ok: false, reason: /duplicate author/ });
+    const dupHead = encodeMessage({ type: 'heads', heads: [id(1), id(2)] });
+    dupHead.set(dupHead.subarray(3, 35), 35);
+    expect(decodeMessage(dupHead)).toMatchObject({ ok: false, reason: /duplicate id/ });
+  });
+
+  test('[SYNC4] every truncation of every message is rejected without throwing', () => {
+    for (const m of samples) {
+      if (m.type === 'chunk') continue; // a shorter chunk is still a chunk
+      const bytes = encodeMessage(m);
+      for (let n = 0; n < bytes.length; n++) expect(decodeMessage(bytes.subarray(0, n)).ok).toBe(false);
+    }
+  });
+
+  test('[SYNC4] random and mutated bytes never throw', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => { decodeMessage(b); }), { seed: 42, numRuns: 2000 });
+    fc.assert(fc.property(fc.nat(samples.length - 1), fc.nat(), fc.nat(255), (i, pos, v) => {
+      const b = encodeMessage(samples[i]!);
+      b[pos % b.length] = v;
+      const d = decodeMessage(b);
+      if (d.ok) encodeMessage(d.msg); // whatever decodes must re-encode
+    }), { seed: 7, numRuns: 3000 });
+  });
+
+  test('[SYNC4] encoding over a cap is misuse and throws', () => {
+    expect(() => encodeMessage({ type: 'heads', heads: Array.from({ length: MAX_HEADS + 1 }, (_, i) => id(i)) })).toThrow(RangeError);
+    expect(() => encodeMessage({ type: 'want', ids: ['nothex'] })).toThrow(TypeError);
+    expect(() => encodeMessage({ type: 'ops', ops: [op(0, 64 * 1024 + 1)] })).toThrow(RangeError);
+  });
+});
+
+describe('chunking', () => {
+  const reassemble = (frames: Uint8Array[], asm = new ChunkAssembler()) => {
+    let out: SyncMessage | undefined;
+    for (const f of frames) {
+      const d = decodeMessage(f);
+      expect(d.ok).toBe(true);
+      if (!d.ok) return undefined;
+      if (d.msg.type !== 'chunk') return d.msg;
+      const r = asm.push(d.msg);
+      expect(r.ok).toBe(true);
+      if (r.ok && r.msg) out = r.msg;
+    }
+    return out;
+  };
+
+  test('[SYNC3] a message over 16 KiB becomes chunk frames ≤ 16 KiB that reassemble', () => {
+    const big: SyncMessage = { type: 'ops', ops: [op(1, 60_000), op(2, 20_000)] };
+    const frames = encodeFrames(big, 5);
+    expect(frames.length).toBe(5);
+    for (const f of frames) expect(f.length).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+    expect(reassemble(frames)).toEqual(big);
+    const small: SyncMessage = { type: 'bye', reason: 'x' };
+    expect(encodeFrames(small, 6)).toEqual([encodeMessage(small)]);
+  });
+
+  test('[SYNC3] a hello with 10k authors fits the message cap in chunks', () => {
+    const hello: SyncMessage = { type: 'hello', replicaId: 'r', versionVector: Array.from({ length: 10_000 }, (_, i) => [id(i), i + 1]), heads: [] };
+    const frames = encodeFrames(hello, 1);
+    expect(frames.length).toBeGreaterThan(20);
+    expect(reassemble(frames)).toEqual(hello);
+  });
+
+  test('[SYNC3] reassembly caps: order, restarts, concurrency, total size, no nesting', () => {
+    const chunk = (msgId: number, index: number, count: number, bytes: Uint8Array = op(1, 10)): ChunkMessage => ({ type: 'chunk', msgId, index, count, bytes });
+    const asm = new ChunkAssembler(1000, 2);
+    expect(asm.push(chunk(1, 1, 3))).toMatchObject({ ok: false, reason: /unknown message/ });
+    expect(asm.push(chunk(1, 0, 3)).ok).toBe(true);
+    expect(asm.push(chunk(1, 2, 3))).toMatchObject({ ok: false, reason: /out of order/ });
+    expect(asm.pending).toBe(0);
+    asm.push(chunk(1, 0, 3));
+    expect(asm.push(chunk(1, 0, 3))).toMatchObject({ ok: false, reason: /restarted/ });
+    asm.push(chunk(2, 0, 3));
+    asm.push(chunk(3, 0, 3));
+    expect(asm.push(chunk(4, 0, 3))).toMatchObject({ ok: false, reason: /too many/ });
+    expect(asm.push(chunk(2, 1, 3, op(0, 995)))).toMatchObject({ ok: false, reason: /exceeds 1000/ });
+    const inner = encodeMessage(chunk(9, 0, 2));
+    const nested = encodeFrames({ type: 'ops', ops: [] }, 0)[0]!;
+    const asm2 = new ChunkAssembler();
+    asm2.push(chunk(5, 0, 2, inner.subarray(0, 4)));
+    expect(asm2.push(chunk(5, 1, 2, inner.subarray(4)))).toMatchObject({ ok: false, reason: /chunk inside/ });
+    expect(nested.length).toBeLessThan(10);
+    expect(MAX_MESSAGE_BYTES).toBe(1024 * 1024);
+  });
+});

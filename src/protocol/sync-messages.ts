@@ -1,0 +1,349 @@
+// Wire messages of the peer-to-peer sync protocol (docs/spec-sync.md, SYNC1–SYNC4).
+// Binary, one schema per message: byte 0 = protocol version, byte 1 = type,
+// then the fields. Every count and length is capped, and the decoder never
+// throws: hostile bytes give `{ ok: false, reason }`. A message larger than one
+// transport frame (16 KiB, the data-channel chunk size) travels as `chunk`
+// frames that `ChunkAssembler` puts back together under its own caps (SYNC3).
+// Pure: imports only from src/core.
+import { fromHex, LIMITS, toHex, utf8Decode, utf8Encode } from '../core/index.js';
+
+export const PROTOCOL_VERSION = 1;
+/** Largest frame handed to a transport (SYNC3). */
+export const MAX_FRAME_BYTES = 16 * 1024;
+/** Largest message after chunk reassembly (SYNC3). */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Largest op carried (the core's own cap, CORE11). */
+export const MAX_OP_BYTES = LIMITS.maxOpBytes;
+export const MAX_AUTHORS = 10_000;
+export const MAX_HEADS = 1_000;
+export const MAX_WANT_IDS = 1_000;
+export const MAX_OPS_PER_MESSAGE = 4_096;
+export const MAX_NAME_BYTES = 128;
+export const MAX_STATE_BYTES = 4_096;
+export const MAX_REASON_BYTES = 256;
+export const MAX_CHUNKS = 128;
+/** Reassemblies one receiver keeps open at once (SYNC3). */
+export const MAX_CONCURRENT_REASSEMBLIES = 4;
+
+const TYPE = { hello: 1, ops: 2, want: 3, heads: 4, presence: 5, bye: 6, chunk: 7 } as const;
+/** Bytes a chunk frame spends before its payload, at most: version, type, three uvarints. */
+const CHUNK_HEADER_MAX = 2 + 5 + 3 + 3;
+
+export type HelloMessage = {
+  type: 'hello'; replicaId: string; name?: string;
+  /** [author hex, highest seq] pairs; an absent author means 0. */
+  versionVector: [string, number][];
+  heads: string[];
+};
+export type OpsMessage = { type: 'ops'; ops: Uint8Array[] };
+export type WantMessage = { type: 'want'; ids: string[] };
+export type HeadsMessage = { type: 'heads'; heads: string[] };
+export type PresenceMessage = { type: 'presence'; name: string; state: string };
+export type ByeMessage = { type: 'bye'; reason: string };
+export type ChunkMessage = { type: 'chunk'; msgId: number; index: number; count: number; bytes: Uint8Array };
+export type SyncMessage = HelloMessage | OpsMessage | WantMessage | HeadsMessage | PresenceMessage | ByeMessage | ChunkMessage;
+
+export type DecodeMessageResult = { ok: true; msg: SyncMessage } | { ok: false; reason: string };
+
+// ---- writing (programmer misuse throws: TypeError for shape, RangeError for caps) ----
+
+class Writer {
+  private buf = new Uint8Array(64);
+  length = 0;
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+  byte(b: number): void { this.reserve(1); this.buf[this.length++] = b; }
+  bytes(b: Uint8Array): void { this.reserve(b.length); this.buf.set(b, this.length); this.length += b.length; }
+  uvarint(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0 || n > LIMITS.maxCounter) throw new RangeError(`not a uint ≤ 2^48: ${n}`);
+    while (n >= 0x80) { this.byte((n % 0x80) | 0x80); n = Math.floor(n / 0x80); }
+    this.byte(n);
+  }
+  string(s: string, max: number): void {
+    const b = typeof s === 'string' ? utf8Encode(s) : undefined;
+    if (!b) throw new TypeError('not a well-formed string');
+    if (b.length > max) throw new RangeError(`string of ${b.length} bytes exceeds ${max}`);
+    this.uvarint(b.length); this.bytes(b);
+  }
+  id(hex: string): void {
+    const b = fromHex(hex);
+    if (!b || b.length !== 32) throw new TypeError(`not a 32-byte hex id: ${hex}`);
+    this.bytes(b);
+  }
+  ids(list: readonly string[], max: number): void {
+    if (list.length > max) throw new RangeError(`${list.length} ids exceed ${max}`);
+    this.uvarint(list.length);
+    for (const id of list) this.id(id);
+  }
+  result(): Uint8Array { return this.buf.slice(0, this.length); }
+}
+
+/** Encodes one message. Throws on misuse (over a cap, bad id); see `encodeFrames` for transport-sized pieces. */
+export function encodeMessage(msg: SyncMessage): Uint8Array {
+  const w = new Writer();
+  w.byte(PROTOCOL_VERSION);
+  w.byte(TYPE[msg.type]);
+  switch (msg.type) {
+    case 'hello':
+      w.string(msg.replicaId, MAX_NAME_BYTES);
+      if (msg.name === undefined) w.byte(0); else { w.byte(1); w.string(msg.name, MAX_NAME_BYTES); }
+      if (msg.versionVector.length > MAX_AUTHORS) throw new RangeError(`more than ${MAX_AUTHORS} authors`);
+      w.uvarint(msg.versionVector.length);
+      for (const [author, seq] of msg.versionVector) { w.id(author); w.uvarint(seq); }
+      w.ids(msg.heads, MAX_HEADS);
+      break;
+    case 'ops':
+      if (msg.ops.length > MAX_OPS_PER_MESSAGE) throw new RangeError(`more than ${MAX_OPS_PER_MESSAGE} ops`);
+      w.uvarint(msg.ops.length);
+      for (const op of msg.ops) {
+        if (op.length === 0 || op.length > MAX_OP_BYTES) throw new RangeError(`op of ${op.length} bytes`);
+        w.uvarint(op.length); w.bytes(op);
+      }
+      break;
+    case 'want': w.ids(msg.ids, MAX_WANT_IDS); break;
+    case 'heads': w.ids(msg.heads, MAX_HEADS); break;
+    case 'presence': w.string(msg.name, MAX_NAME_BYTES); w.string(msg.state, MAX_STATE_BYTES); break;
+    case 'bye': w.string(msg.reason, MAX_REASON_BYTES); break;
+    case 'chunk':
+      w.uvarint(msg.msgId); w.uvarint(msg.index); w.uvarint(msg.count);
+      if (msg.bytes.length === 0) throw new RangeError('empty chunk');
+      w.bytes(msg.bytes);
+      break;
+  }
+  const out = w.result();
+  const cap = msg.type === 'chunk' ? MAX_FRAME_BYTES : MAX_MESSAGE_BYTES;
+  if (out.length > cap) throw new RangeError(`message of ${out.length} bytes exceeds ${cap}`);
+  return out;
+}
+
+/** Encoded size of an `ops` message holding ops of these sizes (for packing to a frame). */
+export function opsMessageSize(opSizes: readonly number[]): number {
+  let n = 2 + varintSize(opSizes.length);
+  for (const s of opSizes) n += varintSize(s) + s;
+  return n;
+}
+
+export function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) { n = Math.floor(n / 0x80); size++; }
+  return size;
+}
+
+/**
+ * Encodes a message as transport frames ≤ `MAX_FRAME_BYTES`: itself when it
+ * fits, else `chunk` frames tagged `msgId` (SYNC3).
+ */
+export function encodeFrames(msg: SyncMessage, msgId: number): Uint8Array[] {
+  const whole = encodeMessage(msg);
+  if (whole.length <= MAX_FRAME_BYTES) return [whole];
+  const piece = MAX_FRAME_BYTES - CHUNK_HEADER_MAX;
+  const count = Math.ceil(whole.length / piece);
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    frames.push(encodeMessage({ type: 'chunk', msgId, index: i, count, bytes: whole.subarray(i * piece, (i + 1) * piece) }));
+  }
+  return frames;
+}
+
+// ---- reading (never throws) ----
+
+class Fail { constructor(readonly reason: string) {} }
+
+class Reader {
+  pos = 0;
+  constructor(private readonly b: Uint8Array) {}
+  get left(): number { return this.b.length - this.pos; }
+  byte(): number {
+    if (this.pos >= this.b.length) throw new Fail('truncated');
+    return this.b[this.pos++]!;
+  }
+  take(n: number): Uint8Array {
+    if (n > this.left) throw new Fail('truncated');
+    const out = this.b.slice(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+  uvarint(): number {
+    let n = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte();
+      if (i > 0 && b === 0) throw new Fail('non-canonical varint');
+      n += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) {
+        if (n > LIMITS.maxCounter) throw new Fail('number too large');
+        return n;
+      }
+      mul *= 0x80;
+    }
+    throw new Fail('varint too long');
+  }
+  count(max: number, what: string): number {
+    const n = this.uvarint();
+    if (n > max) throw new Fail(`${n} ${what} exceed ${max}`);
+    return n;
+  }
+  string(max: number): string {
+    const len = this.count(max, 'string bytes');
+    if (len > this.left) throw new Fail('truncated');
+    const s = utf8Decode(this.b, this.pos, this.pos + len);
+    if (s === undefined) throw new Fail('invalid UTF-8');
+    this.pos += len;
+    return s;
+  }
+  id(): string {
+    if (32 > this.left) throw new Fail('truncated');
+    const s = toHex(this.b.subarray(this.pos, this.pos + 32));
+    this.pos += 32;
+    return s;
+  }
+  ids(max: number, what: string): string[] {
+    const n = this.count(max, what);
+    if (n * 32 > this.left) throw new Fail('truncated');
+    const out: string[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const id = this.id();
+      if (seen.has(id)) throw new Fail(`duplicate id in ${what}`);
+      seen.add(id);
+      out.push(id);
+    }
+    return out;
+  }
+}
+
+export interface DecodeLimits {
+  /** Largest accepted input (default `MAX_FRAME_BYTES`; reassembled messages use `MAX_MESSAGE_BYTES`). */
+  readonly maxBytes?: number;
+  /** Whether a `chunk` message is acceptable (false inside a reassembled message: no nesting). */
+  readonly allowChunk?: boolean;
+}
+
+/** Decodes one frame. Never throws: anything malformed gives a reason (SYNC4). */
+export function decodeMessage(frame: unknown, limits: DecodeLimits = {}): DecodeMessageResult {
+  const maxBytes = limits.maxBytes ?? MAX_FRAME_BYTES;
+  if (!(frame instanceof Uint8Array)) return { ok: false, reason: 'not bytes' };
+  if (frame.length > maxBytes) return { ok: false, reason: `frame of ${frame.length} bytes exceeds ${maxBytes}` };
+  if (frame.length < 2) return { ok: false, reason: 'truncated' };
+  if (frame[0] !== PROTOCOL_VERSION) return { ok: false, reason: `unknown protocol version ${frame[0]}` };
+  const r = new Reader(frame);
+  r.pos = 2;
+  try {
+    const msg = readBody(r, frame[1]!, limits.allowChunk ?? true);
+    if (r.left !== 0) return { ok: false, reason: 'trailing bytes' };
+    return { ok: true, msg };
+  } catch (e) {
+    return { ok: false, reason: e instanceof Fail ? e.reason : 'malformed' };
+  }
+}
+
+function readBody(r: Reader, type: number, allowChunk: boolean): SyncMessage {
+  switch (type) {
+    case TYPE.hello: {
+      const replicaId = r.string(MAX_NAME_BYTES);
+      if (replicaId.length === 0) throw new Fail('empty replica id');
+      const flag = r.byte();
+      if (flag > 1) throw new Fail('bad name flag');
+      const name = flag === 1 ? r.string(MAX_NAME_BYTES) : undefined;
+      const n = r.count(MAX_AUTHORS, 'authors');
+      if (n * 33 > r.left) throw new Fail('truncated');
+      const versionVector: [string, number][] = [];
+      const seen = new Set<string>();
+      for (let i = 0; i < n; i++) {
+        const author = r.id();
+        const seq = r.uvarint();
+        if (seen.has(author)) throw new Fail('duplicate author in version vector');
+        seen.add(author);
+        versionVector.push([author, seq]);
+      }
+      const heads = r.ids(MAX_HEADS, 'heads');
+      return name === undefined ? { type: 'hello', replicaId, versionVector, heads } : { type: 'hello', replicaId, name, versionVector, heads };
+    }
+    case TYPE.ops: {
+      const n = r.count(MAX_OPS_PER_MESSAGE, 'ops');
+      const ops: Uint8Array[] = [];
+      for (let i = 0; i < n; i++) {
+        const len = r.count(MAX_OP_BYTES, 'op bytes');
+        if (len === 0) throw new Fail('empty op');
+        ops.push(r.take(len));
+      }
+      return { type: 'ops', ops };
+    }
+    case TYPE.want: return { type: 'want', ids: r.ids(MAX_WANT_IDS, 'wanted ids') };
+    case TYPE.heads: return { type: 'heads', heads: r.ids(MAX_HEADS, 'heads') };
+    case TYPE.presence: return { type: 'presence', name: r.string(MAX_NAME_BYTES), state: r.string(MAX_STATE_BYTES) };
+    case TYPE.bye: return { type: 'bye', reason: r.string(MAX_REASON_BYTES) };
+    case TYPE.chunk: {
+      if (!allowChunk) throw new Fail('chunk inside a chunked message');
+      const msgId = r.uvarint();
+      const index = r.uvarint();
+      const count = r.uvarint();
+      if (count < 2 || count > MAX_CHUNKS) throw new Fail(`chunk count ${count} outside 2..${MAX_CHUNKS}`);
+      if (index >= count) throw new Fail('chunk index past its count');
+      if (r.left === 0) throw new Fail('empty chunk');
+      return { type: 'chunk', msgId, index, count, bytes: r.take(r.left) };
+    }
+    default: throw new Fail(`unknown message type ${type}`);
+  }
+}
+
+// ---- reassembly ----
+
+export type ChunkResult = { ok: true; msg?: Exclude<SyncMessage, ChunkMessage> } | { ok: false; reason: string };
+
+interface Assembly { count: number; next: number; size: number; parts: Uint8Array[] }
+
+/**
+ * Reassembles chunked messages from one peer (SYNC3). Chunks of one message
+ * arrive in order on an ordered transport; at most `MAX_CONCURRENT_REASSEMBLIES`
+ * messages are open at once and each is capped at `MAX_MESSAGE_BYTES`.
+ */
+export class ChunkAssembler {
+  private readonly open = new Map<number, Assembly>();
+
+  constructor(
+    private readonly maxMessageBytes = MAX_MESSAGE_BYTES,
+    private readonly maxConcurrent = MAX_CONCURRENT_REASSEMBLIES,
+  ) {}
+
+  /** Open reassemblies (for stats and tests). */
+  get pending(): number {
+    return this.open.size;
+  }
+
+  /** Adds one chunk; returns the whole message once its last chunk arrives. Never throws. */
+  push(chunk: ChunkMessage): ChunkResult {
+    let a = this.open.get(chunk.msgId);
+    if (chunk.index === 0) {
+      if (a) { this.open.delete(chunk.msgId); return { ok: false, reason: 'chunked message restarted' }; }
+      if (this.open.size >= this.maxConcurrent) return { ok: false, reason: 'too many chunked messages at once' };
+      a = { count: chunk.count, next: 0, size: 0, parts: [] };
+      this.open.set(chunk.msgId, a);
+    } else if (!a) return { ok: false, reason: 'chunk of an unknown message' };
+    if (chunk.count !== a.count || chunk.index !== a.next) {
+      this.open.delete(chunk.msgId);
+      return { ok: false, reason: 'chunk out of order' };
+    }
+    a.size += chunk.bytes.length;
+    if (a.size > this.maxMessageBytes) {
+      this.open.delete(chunk.msgId);
+      return { ok: false, reason: `chunked message exceeds ${this.maxMessageBytes} bytes` };
+    }
+    a.parts.push(chunk.bytes);
+    a.next++;
+    if (a.next < a.count) return { ok: true };
+    this.open.delete(chunk.msgId);
+    const whole = new Uint8Array(a.size);
+    let o = 0;
+    for (const p of a.parts) { whole.set(p, o); o += p.length; }
+    const d = decodeMessage(whole, { maxBytes: this.maxMessageBytes, allowChunk: false });
+    if (!d.ok) return { ok: false, reason: `reassembled message: ${d.reason}` };
+    return { ok: true, msg: d.msg as Exclude<SyncMessage, ChunkMessage> };
+  }
+}

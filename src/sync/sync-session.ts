@@ -1,0 +1,337 @@
+// One sync session per (replica, transport): catch-up, then live (DESIGN §4,
+// docs/spec-sync.md SYNC1–SYNC13). Both sides send `hello` (version vector +
+// heads); each answers with the ops the other lacks by version vector, then
+// its `heads`, so the other side can `want` what a version vector cannot
+// express (equivocating forks, Kleppmann 2022). After that every op applied
+// here from any other origin is streamed to the peer. Inbound frames are
+// decoded and validated before anything reaches the host, and handled one at
+// a time, in order. Reconnecting is the caller's job (see backoff.ts).
+import {
+  ChunkAssembler, decodeMessage, encodeFrames, MAX_AUTHORS, MAX_FRAME_BYTES, MAX_HEADS, MAX_OPS_PER_MESSAGE,
+  opsMessageSize, varintSize, type SyncMessage,
+} from '../protocol/sync-messages.js';
+import type { SyncHost } from './sync-host.js';
+import { Listeners, TransportClosedError, type Transport } from './transport.js';
+
+export type SessionState = 'connecting' | 'syncing' | 'live' | 'closed';
+
+export interface SessionStats {
+  /** Ops handed to the transport. */
+  readonly sent: number;
+  /** Ops received in `ops` messages. */
+  readonly received: number;
+  /** Ops waiting to be handed to the transport (catch-up, answers and live). */
+  readonly queued: number;
+  readonly badFrames: number;
+  readonly lastBadReason?: string;
+  readonly wantsInFlight: number;
+  readonly state: SessionState;
+  readonly closeReason?: string;
+  /** The peer's replica id from its hello. */
+  readonly peerReplicaId?: string;
+  readonly peerName?: string;
+}
+
+export interface SyncSessionOptions {
+  /** Display name sent in hello. */
+  readonly name?: string;
+  /** Live ops that may wait for the transport before the peer is dropped as slow (SYNC9; default 256). */
+  readonly maxQueuedOps?: number;
+  /** Stop handing frames to the transport while its bufferedAmount is at least this (default 64 KiB). */
+  readonly highWaterBytes?: number;
+  /** Bad frames after which the peer is disconnected (SYNC11; default 8). */
+  readonly maxBadFrames?: number;
+  /** Ids wanted and not yet received, at most (SYNC7; default 4096). */
+  readonly maxWantsInFlight?: number;
+  /** Ops queued to answer wants, at most; further wants are ignored until they drain (default 4096). */
+  readonly maxAnswerOps?: number;
+}
+
+const WANT_BATCH = 400; // 400 × 32 bytes keeps a want message inside one 16 KiB frame
+
+export class SyncSession {
+  readonly peerId: string;
+  private state: SessionState = 'connecting';
+  private closeReason: string | undefined;
+  private readonly opts: Required<Omit<SyncSessionOptions, 'name'>> & { name?: string };
+  private readonly assembler = new ChunkAssembler();
+  private readonly stateListeners = new Listeners<[SessionState, string | undefined]>();
+  private readonly presenceListeners = new Listeners<[{ name: string; state: string }]>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private inbox: Promise<void> = Promise.resolve();
+  private msgId = 0;
+  // outgoing: catch-up and want answers (`stream`), then `heads`, then live ops
+  private stream: Uint8Array[] = [];
+  private streamPos = 0;
+  private answerOps = 0;
+  private pendingHeads = false;
+  private live: Uint8Array[] = [];
+  private pumping = false;
+  // progress
+  private started = false;
+  private helloReceived = false;
+  private headsSent = false;
+  private headsReceived = false;
+  private peerReplicaId: string | undefined;
+  private peerName: string | undefined;
+  private readonly wanted = new Set<string>();
+  private counts = { sent: 0, received: 0, badFrames: 0 };
+  private lastBadReason: string | undefined;
+
+  constructor(private readonly host: SyncHost, private readonly transport: Transport, options: SyncSessionOptions = {}) {
+    this.peerId = transport.peerId;
+    this.opts = {
+      name: options.name,
+      maxQueuedOps: options.maxQueuedOps ?? 256,
+      highWaterBytes: options.highWaterBytes ?? 64 * 1024,
+      maxBadFrames: options.maxBadFrames ?? 8,
+      maxWantsInFlight: options.maxWantsInFlight ?? 4096,
+      maxAnswerOps: options.maxAnswerOps ?? 4096,
+    };
+  }
+
+  /** Subscribes to the transport and the host and sends hello (SYNC1). Call once. */
+  start(): void {
+    if (this.started) throw new Error('session already started');
+    this.started = true;
+    if (this.transport.closed) { this.ended('transport closed before start'); return; }
+    this.unsubscribe.push(
+      this.transport.onFrame((f) => this.onFrame(f)),
+      this.transport.onClose((reason) => this.ended(reason)),
+      this.transport.onDrain(() => this.pump()),
+      this.host.onApplied((ops, origin) => this.onApplied(ops, origin)),
+    );
+    const vv = Object.entries(this.host.versionVector()).slice(0, MAX_AUTHORS);
+    const name = this.opts.name;
+    this.send({ type: 'hello', replicaId: this.host.replicaId, ...(name === undefined ? {} : { name }), versionVector: vv, heads: this.host.heads().slice(0, MAX_HEADS) });
+  }
+
+  /** Current state, for the peers panel. */
+  get currentState(): SessionState {
+    return this.state;
+  }
+
+  stats(): SessionStats {
+    return {
+      ...this.counts,
+      queued: this.stream.length - this.streamPos + this.live.length,
+      wantsInFlight: this.wanted.size,
+      state: this.state,
+      ...(this.lastBadReason === undefined ? {} : { lastBadReason: this.lastBadReason }),
+      ...(this.closeReason === undefined ? {} : { closeReason: this.closeReason }),
+      ...(this.peerReplicaId === undefined ? {} : { peerReplicaId: this.peerReplicaId }),
+      ...(this.peerName === undefined ? {} : { peerName: this.peerName }),
+    };
+  }
+
+  /** Subscribes to state changes (connecting → syncing → live → closed, SYNC12). */
+  onStateChange(listener: (state: SessionState, reason?: string) => void): () => void {
+    return this.stateListeners.add(listener);
+  }
+
+  /** Subscribes to the peer's presence messages. */
+  onPresence(listener: (presence: { name: string; state: string }) => void): () => void {
+    return this.presenceListeners.add(listener);
+  }
+
+  /** Sends this replica's presence (opaque state string, ≤ 4 KiB). */
+  sendPresence(name: string, state: string): void {
+    this.send({ type: 'presence', name, state });
+  }
+
+  /** Resolves once every frame received so far has been handled (tests and shutdown). */
+  async idle(): Promise<void> {
+    let tail: Promise<void>;
+    do { tail = this.inbox; await tail; } while (tail !== this.inbox);
+  }
+
+  /** Says bye and closes the transport. Idempotent. */
+  close(reason = 'closed'): void {
+    if (this.isClosed()) return;
+    this.send({ type: 'bye', reason: reason.slice(0, 200) });
+    this.transport.close(reason);
+    this.ended(reason);
+  }
+
+  // ---- inbound (SYNC11: validate before anything touches the host) ----
+
+  private onFrame(frame: Uint8Array): void {
+    if (this.isClosed()) return;
+    const d = decodeMessage(frame);
+    if (!d.ok) { this.bad(d.reason); return; }
+    let msg: SyncMessage | undefined = d.msg;
+    if (msg.type === 'chunk') {
+      const r = this.assembler.push(msg);
+      if (!r.ok) { this.bad(r.reason); return; }
+      msg = r.msg;
+      if (!msg) return;
+    }
+    if (!this.helloReceived && msg.type !== 'hello' && msg.type !== 'bye') { this.bad(`${msg.type} before hello`); return; }
+    if (this.helloReceived && msg.type === 'hello') { this.bad('second hello'); return; }
+    if (msg.type === 'hello') this.helloReceived = true; // synchronously, so the next frame sees it
+    if (msg.type === 'bye') { this.closeReason ??= `peer said bye: ${msg.reason}`; return; } // the close follows
+    const m = msg;
+    this.inbox = this.inbox.then(() => this.handle(m)).catch((e: unknown) => {
+      this.close(`host error: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }
+
+  private bad(reason: string): void {
+    this.counts.badFrames++;
+    this.lastBadReason = reason;
+    if (this.counts.badFrames >= this.opts.maxBadFrames) this.close(`too many bad frames (last: ${reason})`);
+  }
+
+  private async handle(msg: Exclude<SyncMessage, { type: 'chunk' }>): Promise<void> {
+    if (this.isClosed()) return;
+    switch (msg.type) {
+      case 'hello': {
+        // SYNC2: answer with everything the peer's version vector lacks, then our heads.
+        this.peerReplicaId = msg.replicaId;
+        if (msg.name !== undefined) this.peerName = msg.name;
+        const vv: Record<string, number> = Object.create(null) as Record<string, number>;
+        for (const [author, seq] of msg.versionVector) vv[author] = seq;
+        this.setState('syncing');
+        for (const op of this.host.opsFor(vv)) this.stream.push(op);
+        this.pendingHeads = true;
+        this.pump();
+        return;
+      }
+      case 'ops': {
+        this.counts.received += msg.ops.length;
+        const { missing } = await this.host.receive(msg.ops, this.peerId);
+        if (this.isClosed()) return;
+        for (const id of this.wanted) if (this.host.has(id)) this.wanted.delete(id);
+        this.want(missing); // SYNC7
+        return;
+      }
+      case 'heads':
+        // SYNC5: any head we lack reveals ops the version vector could not (forks).
+        this.want(msg.heads);
+        this.headsReceived = true;
+        this.maybeLive();
+        return;
+      case 'want': {
+        // SYNC6: answer with the ops we have, streamed like catch-up.
+        const room = this.opts.maxAnswerOps - this.answerOps;
+        if (room <= 0) return;
+        const ops = this.host.getOps(msg.ids.slice(0, room));
+        this.answerOps += ops.length;
+        for (const op of ops) this.stream.push(op);
+        this.pump();
+        return;
+      }
+      case 'presence': this.presenceListeners.emit({ name: msg.name, state: msg.state }); return;
+      case 'bye': return; // handled on arrival
+    }
+  }
+
+  /** Wants the ids we lack and have not already asked this peer for (SYNC7: deduped, bounded). */
+  private want(ids: readonly string[]): void {
+    const fresh: string[] = [];
+    for (const id of ids) {
+      if (this.wanted.size >= this.opts.maxWantsInFlight) break;
+      if (this.wanted.has(id) || this.host.has(id)) continue;
+      this.wanted.add(id);
+      fresh.push(id);
+    }
+    for (let i = 0; i < fresh.length; i += WANT_BATCH) this.send({ type: 'want', ids: fresh.slice(i, i + WANT_BATCH) });
+  }
+
+  // ---- outbound ----
+
+  /** SYNC8: ops applied from any origin but this peer are streamed to it, once it said hello. */
+  private onApplied(ops: readonly { id: string; bytes: Uint8Array }[], origin: string): void {
+    // Before the peer's hello, its catch-up (computed on hello) will hold these ops anyway.
+    if (this.isClosed() || origin === this.peerId || !this.helloReceived) return;
+    for (const op of ops) this.live.push(op.bytes);
+    this.pump();
+    // SYNC9: a peer that cannot keep up is dropped; it resyncs by version vector on reconnect.
+    if (this.live.length > this.opts.maxQueuedOps) this.close('slow peer');
+  }
+
+  /** Hands queued ops to the transport while its buffer is under the high-water mark (SYNC9). */
+  private pump(): void {
+    if (this.pumping || this.isClosed()) return;
+    this.pumping = true;
+    try {
+      while (!this.isClosed() && this.transport.bufferedAmount < this.opts.highWaterBytes) {
+        if (this.streamPos < this.stream.length) {
+          const batch = this.take(this.stream, this.streamPos);
+          this.streamPos += batch.length;
+          this.answerOps = Math.max(0, this.answerOps - batch.length);
+          if (this.streamPos === this.stream.length) { this.stream = []; this.streamPos = 0; }
+          this.sendOps(batch);
+        } else if (this.pendingHeads) {
+          this.pendingHeads = false;
+          const heads = this.host.heads();
+          if (heads.length === 0) this.send({ type: 'heads', heads: [] });
+          for (let i = 0; i < heads.length; i += MAX_HEADS) this.send({ type: 'heads', heads: heads.slice(i, i + MAX_HEADS) });
+          this.headsSent = true;
+          this.maybeLive();
+        } else if (this.live.length > 0) {
+          const batch = this.take(this.live, 0);
+          this.live.splice(0, batch.length);
+          this.sendOps(batch);
+        } else break;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** The longest run of ops from `from` that fits one frame (at least one op; a big op is chunked, SYNC3). */
+  private take(list: readonly Uint8Array[], from: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let size = 2 + 2;
+    for (let i = from; i < list.length && out.length < MAX_OPS_PER_MESSAGE; i++) {
+      const add = varintSize(list[i]!.length) + list[i]!.length;
+      if (out.length > 0 && size + add > MAX_FRAME_BYTES) break;
+      out.push(list[i]!);
+      size += add;
+    }
+    return out;
+  }
+
+  private sendOps(ops: Uint8Array[]): void {
+    if (opsMessageSize(ops.map((o) => o.length)) > MAX_FRAME_BYTES && ops.length > 1) throw new Error('packing bug');
+    this.counts.sent += ops.length;
+    this.send({ type: 'ops', ops });
+  }
+
+  private send(msg: SyncMessage): void {
+    if (this.isClosed() || this.transport.closed) return;
+    try {
+      for (const f of encodeFrames(msg, this.msgId)) this.transport.send(f);
+      this.msgId = (this.msgId + 1) >>> 0;
+    } catch (e) {
+      if (e instanceof TransportClosedError) this.ended('transport closed');
+      else throw e;
+    }
+  }
+
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private maybeLive(): void {
+    if (this.state === 'syncing' && this.headsSent && this.headsReceived) this.setState('live');
+  }
+
+  private setState(state: SessionState, reason?: string): void {
+    if (this.state === state || this.isClosed()) return;
+    this.state = state;
+    this.stateListeners.emit(state, reason);
+  }
+
+  private ended(reason: string): void {
+    if (this.isClosed()) return;
+    this.closeReason ??= reason;
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.stream = [];
+    this.streamPos = 0;
+    this.live = [];
+    this.wanted.clear();
+    this.setState('closed', this.closeReason);
+  }
+}

@@ -1,0 +1,129 @@
+// The worker's API (DESIGN §1): coarse commands and plain data in and out,
+// nothing the UI could use to reach the CRDT. One replica per tab; the UI
+// sends commands and receives board patches, events and status.
+import { CommandError, type BoardEvent, type Command } from '../pipeline/index.js';
+import { IdbOpStore } from '../storage/idb-op-store.js';
+import type { RoomCredentials } from '../sync/room-link.js';
+import { FaultInjectingOpStore } from './fault-injecting-op-store.js';
+import { claimIdentity, type LockPort } from './identity.js';
+import { Replica, type BoardPatch, type ImportReport, type ReplicaDump, type ReplicaStatus } from './replica.js';
+import type { HistoryEntry } from './history.js';
+import { RoomSync, type RoomSyncStatus } from './room-sync.js';
+import { bestSigner } from './signer.js';
+import { bestVerifier } from './verifier.js';
+
+export interface OpenOptions {
+  readonly room: RoomCredentials;
+  /** Creates the board if this replica starts the room. */
+  readonly create: boolean;
+  readonly name: string;
+  /** ws(s)://host/relay; omitted → tabs only. */
+  readonly relayUrl?: string;
+  readonly iceServers?: RTCIceServer[];
+}
+
+export interface OpenInfo {
+  readonly author: string;
+  readonly replicaId: string;
+  readonly slot: number;
+  readonly verifier: string;
+  readonly loadedOps: number;
+  readonly openMs: number;
+}
+
+export type CommandResult =
+  | { readonly ok: true; readonly opId: string | null }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+export interface Subscriber {
+  board(patch: BoardPatch): void;
+  events(events: BoardEvent[]): void;
+  status(status: ReplicaStatus): void;
+  sync(status: RoomSyncStatus): void;
+}
+
+export interface WorkerApi {
+  open(options: OpenOptions): Promise<OpenInfo>;
+  /** Subscribes; the first board patch (full) is returned. */
+  subscribe(subscriber: Subscriber): Promise<BoardPatch>;
+  command(cmd: Command): Promise<CommandResult>;
+  newStoryId(): Promise<string>;
+  history(storyId: string): Promise<HistoryEntry[]>;
+  dump(): Promise<ReplicaDump>;
+  exportLog(): Promise<Uint8Array>;
+  importLog(file: Uint8Array): Promise<ImportReport>;
+  retryPersist(): Promise<void>;
+  setName(name: string): Promise<void>;
+  /** Debug: make storage writes fail (null = recover). */
+  simulateStorageFailure(kind: 'quota' | 'aborted' | null): Promise<void>;
+  syncStatus(): Promise<RoomSyncStatus>;
+}
+
+const realSchedule = (fn: () => void, ms: number) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); };
+const randomBytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+
+/** Builds the API over the platform (IndexedDB, Web Locks, WebCrypto). */
+export function createWorkerApi(): WorkerApi {
+  let replica: Replica | undefined;
+  let sync: RoomSync | undefined;
+  let store: FaultInjectingOpStore | undefined;
+  let name = '';
+  const need = (): Replica => {
+    if (!replica) throw new Error('the replica is not open');
+    return replica;
+  };
+  return {
+    async open(options) {
+      if (replica) throw new Error('already open');
+      const t0 = performance.now();
+      name = options.name;
+      const idb = await IdbOpStore.open(options.room.roomId);
+      store = new FaultInjectingOpStore(idb);
+      const locks = (globalThis.navigator as { locks?: LockPort } | undefined)?.locks;
+      const identity = await claimIdentity(idb, options.room.roomId, () => randomBytes(32), locks);
+      const [signer, verifier] = await Promise.all([bestSigner(identity.seed), bestVerifier()]);
+      replica = await Replica.open({
+        roomId: options.room.roomId, store, meta: idb, signer, verifier,
+        now: () => Date.now(), randomBytes, schedule: realSchedule,
+      });
+      const r = replica;
+      if (options.create && !r.view().initialised) await r.initBoard();
+      if (name && r.view().names[r.author] !== name) await r.command({ type: 'set-name', name });
+      sync = new RoomSync({ replica: r, roomId: options.room.roomId, name: () => name, room: options.room, ...(options.relayUrl ? { relayUrl: options.relayUrl } : {}), ...(options.iceServers ? { iceServers: options.iceServers } : {}) });
+      await sync.start();
+      return { author: r.author, replicaId: r.replicaId, slot: identity.slot, verifier: verifier.name, loadedOps: r.doc.ops().length, openMs: performance.now() - t0 };
+    },
+    async subscribe(subscriber) {
+      const r = need();
+      r.onBoard((p) => subscriber.board(p));
+      r.onEvents((e) => subscriber.events(e));
+      r.onStatus((s) => subscriber.status(s));
+      sync?.onStatus((s) => subscriber.sync(s));
+      return r.fullPatch();
+    },
+    async command(cmd) {
+      try {
+        return { ok: true, opId: await need().command(cmd) };
+      } catch (e) {
+        if (e instanceof CommandError) return { ok: false, code: e.code, message: e.message };
+        return { ok: false, code: 'error', message: e instanceof Error ? e.message : String(e) };
+      }
+    },
+    async newStoryId() { return need().newStoryId(); },
+    async history(storyId) { return need().history(storyId); },
+    async dump() { return need().dump(); },
+    async exportLog() { return need().exportLog(); },
+    async importLog(file) { return need().importLog(file); },
+    async retryPersist() { need().retryPersist(); },
+    async setName(n) {
+      name = n;
+      await need().command({ type: 'set-name', name: n });
+    },
+    async simulateStorageFailure(kind) {
+      if (!store) return;
+      store.failing = kind;
+      if (kind === null) need().retryPersist();
+    },
+    async syncStatus() { return sync?.status() ?? { relay: null, peers: [] }; },
+  };
+}

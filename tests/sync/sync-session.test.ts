@@ -1,0 +1,196 @@
+// Unit tests of the sync session over MemoryTransport (docs/spec-sync.md).
+import { describe, expect, test } from 'vitest';
+import { Document, keyPairFromSeed, ROOT, type KeyPair, type LocalAction } from '../../src/core/index.js';
+import { encodeMessage, MAX_FRAME_BYTES } from '../../src/protocol/sync-messages.js';
+import { createMemoryPair, type MemoryTransport } from '../../src/sync/memory-transport.js';
+import { SyncSession, type SessionState, type SyncSessionOptions } from '../../src/sync/sync-session.js';
+import { DocumentHost, memoVerifier } from './document-host.js';
+
+const key = (n: number): KeyPair => keyPairFromSeed(new Uint8Array(32).fill(n));
+const set = (k: string, value: string): LocalAction[] => [{ type: 'set', obj: ROOT, key: k, value }];
+const verify = memoVerifier();
+const host = (name: string, n: number) => new DocumentHost(name, key(n), verify);
+
+function connect(a: DocumentHost, b: DocumentHost, manual = false, opts: SyncSessionOptions = {}) {
+  const [ta, tb] = createMemoryPair(a.replicaId, b.replicaId, { manual });
+  const sa = new SyncSession(a, ta, opts);
+  const sb = new SyncSession(b, tb, opts);
+  sa.start();
+  sb.start();
+  return { ta, tb, sa, sb };
+}
+
+/** Delivers everything both ways until nothing moves (manual pairs). */
+async function settle(links: { ta: MemoryTransport; tb: MemoryTransport; sa: SyncSession; sb: SyncSession }[]): Promise<void> {
+  for (let round = 0; round < 10_000; round++) {
+    let moved = 0;
+    for (const l of links) moved += l.ta.flush() + l.tb.flush();
+    for (const l of links) { await l.sa.idle(); await l.sb.idle(); }
+    if (moved === 0) return;
+  }
+  throw new Error('did not settle');
+}
+
+async function auto(...sessions: SyncSession[]): Promise<void> {
+  for (let i = 0; i < 50; i++) { await Promise.resolve(); for (const s of sessions) await s.idle(); }
+}
+
+describe('sync session', () => {
+  test('[SYNC1][SYNC2][SYNC12] two replicas with history converge and go live; states are reported', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    for (let i = 0; i < 20; i++) a.change(set(`a${i}`, 'x'));
+    for (let i = 0; i < 15; i++) b.change(set(`b${i}`, 'y'));
+    const l = connect(a, b, true);
+    const states: SessionState[] = [];
+    l.sa.onStateChange((s) => states.push(s));
+    expect(l.sa.stats().state).toBe('connecting');
+    await settle([l]);
+    expect(a.doc.stateHash()).toBe(b.doc.stateHash());
+    expect(a.opIds()).toEqual(b.opIds());
+    expect(states).toEqual(['syncing', 'live']);
+    expect(l.sa.stats()).toMatchObject({ sent: 20, received: 15, queued: 0, badFrames: 0, state: 'live', peerReplicaId: 'b' });
+    // SYNC8: live edits flow after catch-up.
+    b.change(set('late', 'z'));
+    await settle([l]);
+    expect(a.doc.toJson()).toMatchObject({ late: 'z' });
+    l.sa.close('done');
+    expect(states.at(-1)).toBe('closed');
+    l.ta.flush(); // the bye and the close reach b
+    expect(l.sb.stats()).toMatchObject({ state: 'closed', closeReason: 'peer said bye: done' });
+  });
+
+  test('[SYNC8] ops are relayed to other peers but never echoed to their origin', async () => {
+    const [a, b, c] = [host('a', 1), host('b', 2), host('c', 3)];
+    const ab = connect(a, b, true);
+    const bc = connect(b, c, true);
+    await settle([ab, bc]);
+    a.change(set('k', 'v'));
+    await settle([ab, bc]);
+    expect(c.doc.toJson()).toMatchObject({ k: 'v' });
+    expect(ab.sb.stats().sent).toBe(0); // b never sends a's op back to a
+  });
+
+  test('[SYNC5][SYNC6] equivocating forks (same author, same seq) reach both sides via heads/want', async () => {
+    const evil = key(9);
+    const base = new Document();
+    const shared = [base.change(evil, set('s', '0')).bytes];
+    const forkA = new Document(); forkA.replay(shared);
+    const forkB = new Document(); forkB.replay(shared);
+    const opA = forkA.change(evil, set('s', 'A'));
+    const opB = forkB.change(evil, set('s', 'B'));
+    expect(opA.seq).toBe(opB.seq);
+    const p = host('p', 1);
+    const q = host('q', 2);
+    await p.receive([...shared, opA.bytes], 'evil');
+    await q.receive([...shared, opB.bytes], 'evil');
+    // the honest ones build on their forks, so the fork is buried under other heads
+    p.change(set('p', '1'));
+    q.change(set('q', '1'));
+    expect(p.versionVector()).not.toEqual(q.versionVector());
+    const l = connect(p, q, true);
+    await settle([l]);
+    expect(p.has(opB.id) && q.has(opA.id)).toBe(true);
+    expect(p.doc.stateHash()).toBe(q.doc.stateHash());
+  });
+
+  test('[SYNC3] an op larger than one frame travels chunked', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    a.change(set('big', 'x'.repeat(30_000)));
+    const l = connect(a, b, true);
+    const sizes: number[] = [];
+    const send = l.ta.send.bind(l.ta);
+    l.ta.send = (f) => { sizes.push(f.length); send(f); };
+    await settle([l]);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+    expect(b.doc.toJson()).toMatchObject({ big: 'x'.repeat(30_000) });
+  });
+
+  test('[SYNC2][SYNC3] a large catch-up is streamed in frames ≤ 16 KiB as the transport drains', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    for (let i = 0; i < 300; i++) a.change(set(`k${i % 40}`, 'v'.repeat(200)));
+    const l = connect(a, b, true, { highWaterBytes: 20_000 });
+    await settle([]);
+    l.tb.flush(); // b's hello reaches a
+    await l.sa.idle();
+    expect(l.ta.bufferedAmount).toBeLessThan(20_000 + MAX_FRAME_BYTES);
+    expect(l.sa.stats().queued).toBeGreaterThan(0); // the rest waits for the drain
+    await settle([l]);
+    expect(b.opIds()).toEqual(a.opIds());
+  });
+
+  test('[SYNC9] a peer that stops reading is dropped after 256 queued ops and catches up on reconnect', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    const l = connect(a, b, true, { highWaterBytes: 4096 });
+    await settle([l]);
+    let n = 0;
+    while (l.sa.stats().state !== 'closed') { a.change(set(`k${n % 10}`, `v${n}`)); n++; }
+    expect(l.sa.stats().closeReason).toBe('slow peer');
+    expect(n).toBeGreaterThan(256);
+    expect(n).toBeLessThan(256 + 60); // 4 KiB of frames in the transport, then 256 queued
+    const again = connect(a, b, true);
+    await settle([again]);
+    expect(b.opIds()).toEqual(a.opIds());
+    expect(b.doc.stateHash()).toBe(a.doc.stateHash());
+  });
+
+  test('[SYNC11] garbage frames are ignored and counted; the K-th disconnects the peer', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    const l = connect(a, b, true, { maxBadFrames: 4 });
+    await settle([l]);
+    l.tb.send(new Uint8Array([1, 99])); // unknown type
+    l.tb.send(new Uint8Array([7, 1])); // unknown version
+    l.tb.send(encodeMessage({ type: 'hello', replicaId: 'b', versionVector: [], heads: [] })); // second hello
+    l.tb.flush();
+    await l.sa.idle();
+    expect(l.sa.stats()).toMatchObject({ badFrames: 3, state: 'live' });
+    b.change(set('still', 'works'));
+    await settle([l]);
+    expect(a.doc.toJson()).toMatchObject({ still: 'works' });
+    l.tb.send(new Uint8Array(0));
+    l.tb.flush();
+    expect(l.sa.stats().state).toBe('closed');
+    expect(l.sa.stats().closeReason).toMatch(/too many bad frames/);
+  });
+
+  test('[SYNC11] forged ops in a well-formed message are rejected by the host, not applied', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    const l = connect(a, b, true);
+    await settle([l]);
+    const op = new Document().change(key(5), set('forged', 'yes'));
+    const bytes = op.bytes.slice();
+    bytes[bytes.length - 1]! ^= 1;
+    l.tb.send(encodeMessage({ type: 'ops', ops: [bytes] }));
+    await settle([l]);
+    expect(a.has(op.id)).toBe(false);
+    expect(a.rejections.map((r) => r.reason)).toEqual([expect.stringMatching(/signature/)]);
+    expect(l.sa.stats().badFrames).toBe(0);
+  });
+
+  test('[SYNC1] auto-delivering transports sync without a driver', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    a.change(set('x', '1'));
+    const l = connect(a, b);
+    await auto(l.sa, l.sb);
+    expect(b.doc.toJson()).toMatchObject({ x: '1' });
+    expect(l.sa.stats().state).toBe('live');
+  });
+
+  test('[SYNC13] presence messages reach the peer', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    const l = connect(a, b, true);
+    const seen: { name: string; state: string }[] = [];
+    l.sb.onPresence((p) => seen.push(p));
+    await settle([l]);
+    l.sa.sendPresence('Ada', '{"story":"s1"}');
+    await settle([l]);
+    expect(seen).toEqual([{ name: 'Ada', state: '{"story":"s1"}' }]);
+  });
+});
