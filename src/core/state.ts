@@ -7,10 +7,23 @@ import { sha256 } from './hash.js';
 import { LwwMap } from './lww-map.js';
 import { RgaList } from './list.js';
 import {
-  HEAD, LIMITS, ROOT, actionObjId, isContainerValue, parseObjId,
+  HEAD, LIMITS, ROOT, actionObjId, isContainerValue, isObjIdForm,
   type ContainerKind, type ObjId, type Op, type Value,
 } from './op.js';
 import type { Stamp } from './stamp.js';
+
+/**
+ * Whether a reference names the op itself, its prev, one of its deps, or no
+ * op at all (root, head) — the only things an action may refer to (CORE9).
+ * Same answer as parsing with parseObjId, without allocating.
+ */
+function isCausal(op: Op, obj: ObjId): boolean {
+  if (!isObjIdForm(obj)) return true;
+  if (obj.startsWith(op.id) || (op.prev !== null && obj.startsWith(op.prev))) return true;
+  const deps = op.deps;
+  for (let i = 0; i < deps.length; i++) if (obj.startsWith(deps[i]!)) return true;
+  return false;
+}
 
 /** Keys that would reach an object's prototype when materialised (STYLE 8, CORE11). */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -41,6 +54,8 @@ interface Pending { kind: ContainerKind; depth: number }
 
 export class DocState {
   readonly containers = new Map<ObjId, Container>();
+  /** Containers created directly under the root map (winning or not), in creation order. */
+  readonly rootChildren: ObjId[] = [];
 
   constructor() {
     this.containers.set(ROOT, { kind: 'map', id: ROOT, depth: 0, parent: null, map: new LwwMap() });
@@ -52,38 +67,39 @@ export class DocState {
    * decides the same (CORE9).
    */
   check(op: Op): string | undefined {
-    const causal = (obj: ObjId): boolean => {
-      const p = parseObjId(obj);
-      return p === undefined || p.op === op.id || p.op === op.prev || op.deps.includes(p.op);
-    };
-    const newContainers = new Map<ObjId, Pending>();
-    const newElems = new Map<ObjId, ObjId>();
-    const kindOf = (obj: ObjId): Pending | undefined => {
-      const c = this.containers.get(obj);
-      return c ? { kind: c.kind, depth: c.depth } : newContainers.get(obj);
-    };
-    for (let i = 0; i < op.actions.length; i++) {
-      const a = op.actions[i]!;
-      const refs = a.type === 'set' ? [a.obj] : a.type === 'ins' ? [a.obj, a.after] : [a.obj, a.elem];
-      for (const r of refs) if (!causal(r)) return `action ${i} refers to an op outside its dependencies`;
-      const target = kindOf(a.obj);
+    // Hot path (every op, local and remote): no closures, no per-action
+    // allocation beyond the ids of what the op creates.
+    let newContainers: Map<ObjId, Pending> | undefined;
+    let newElems: Map<ObjId, ObjId> | undefined;
+    const actions = op.actions;
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i]!;
+      const second = a.type === 'ins' ? a.after : a.type === 'del' ? a.elem : undefined;
+      if (!isCausal(op, a.obj) || (second !== undefined && !isCausal(op, second))) {
+        return `action ${i} refers to an op outside its dependencies`;
+      }
+      const existing = this.containers.get(a.obj);
+      const target: Pending | undefined = existing ?? newContainers?.get(a.obj);
       if (target === undefined) return `action ${i}: unknown container`;
       if (a.type === 'set') {
         if (target.kind !== 'map') return `action ${i}: set on a list`;
         if (FORBIDDEN_KEYS.has(a.key)) return `action ${i}: forbidden key ${a.key}`;
       } else {
         if (target.kind !== 'list') return `action ${i}: ${a.type} on a map`;
-        const ref = a.type === 'ins' ? a.after : a.elem;
+        const ref = second!;
         if (!(a.type === 'ins' && ref === HEAD)) {
-          const inList = this.listOf(ref) === a.obj || newElems.get(ref) === a.obj;
+          const inList = this.listOf(ref) === a.obj || newElems?.get(ref) === a.obj;
           if (!inList) return `action ${i}: element not in that list`;
         }
       }
+      if (a.type === 'del') continue;
+      const creates = isContainerValue(a.value);
+      if (a.type !== 'ins' && !creates) continue;
       const id = actionObjId(op.id, i);
-      if (a.type === 'ins') newElems.set(id, a.obj);
-      if (a.type !== 'del' && isContainerValue(a.value)) {
+      if (a.type === 'ins') (newElems ??= new Map()).set(id, a.obj);
+      if (creates) {
         if (target.depth + 1 > LIMITS.maxDepth) return `action ${i}: nesting deeper than ${LIMITS.maxDepth}`;
-        newContainers.set(id, { kind: a.value.make, depth: target.depth + 1 });
+        (newContainers ??= new Map()).set(id, { kind: (a.value as { make: ContainerKind }).make, depth: target.depth + 1 });
       }
     }
     return undefined;
@@ -102,8 +118,10 @@ export class DocState {
     for (let i = 0; i < op.actions.length; i++) {
       const a = op.actions[i]!;
       const stamp: Stamp = { lamport: op.lamport, author: op.author, op: op.id, index: i };
-      const id = actionObjId(op.id, i);
       const target = this.containers.get(a.obj)!;
+      const creates = a.type !== 'del' && isContainerValue(a.value);
+      // Only inserts and new containers need their own id: skip building it for plain sets.
+      const id = a.type === 'ins' || creates ? actionObjId(op.id, i) : '';
       if (a.type === 'set') {
         (target as MapContainer).map.set(a.key, a.value, stamp);
       } else if (a.type === 'ins') {
@@ -112,11 +130,12 @@ export class DocState {
       } else {
         (target as ListContainer).list.delete(a.elem);
       }
-      if (a.type !== 'del' && isContainerValue(a.value)) {
+      if (creates) {
         const base = { id, depth: target.depth + 1, parent: a.obj };
-        this.containers.set(id, a.value.make === 'map'
+        this.containers.set(id, (a.value as { make: ContainerKind }).make === 'map'
           ? { kind: 'map', ...base, map: new LwwMap() }
           : { kind: 'list', ...base, list: new RgaList() });
+        if (a.obj === ROOT) this.rootChildren.push(id);
       }
       if (changed[changed.length - 1] !== a.obj) changed.push(a.obj);
     }

@@ -10,13 +10,14 @@ import { STAGES, isMake, locate, rootContainers, type Stage } from './layout.js'
 import { compareRanked } from './rank.js';
 import { SETTING_FIELDS, isAuthorHex, SCHEMA_LIMITS } from './schema.js';
 import { readStory, type RawStory } from './story-read.js';
+import { useStoryLookup, type StoryLookup } from './story-lookup.js';
 import { DEFAULT_SETTINGS, type BoardView, type Settings, type StoryView } from './view.js';
 
 const add = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => { let s = m.get(k); if (!s) m.set(k, s = new Set()); s.add(v); };
 const remove = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => { const s = m.get(k); if (s) { s.delete(v); if (s.size === 0) m.delete(k); } };
 const minOf = (s: Set<ObjId> | undefined): ObjId | undefined => { let m: ObjId | undefined; if (s) for (const x of s) if (m === undefined || x < m) m = x; return m; };
 
-export class BoardIndex {
+export class BoardIndex implements StoryLookup {
   private readonly lists = new Set<ObjId>();
   private readonly maps = new Set<ObjId>();
   private readonly raws = new Map<ObjId, RawStory>();
@@ -31,7 +32,12 @@ export class BoardIndex {
   private names: Record<string, string> = {};
   private cached: BoardView | undefined;
 
+  /** How many applied ops of the document this index has folded in. */
+  private folded: number;
+
   constructor(private readonly doc: Document) {
+    useStoryLookup(doc.state, this);
+    this.folded = doc.ops().length;
     const { lists, maps } = rootContainers(doc.state);
     for (const m of maps) this.maps.add(m);
     for (const l of lists) {
@@ -71,12 +77,31 @@ export class BoardIndex {
     return this.views.get(id);
   }
 
+  /** StoryLookup: fresh when every applied op has been folded in. */
+  current(): boolean {
+    return this.folded === this.doc.ops().length;
+  }
+
+  /** StoryLookup: the winning element of a story id. */
+  winner(storyId: string): { list: ObjId; elem: ObjId } | undefined {
+    const w = this.winners.get(storyId);
+    return w === undefined ? undefined : { list: w.list, elem: w.elem };
+  }
+
+  /** StoryLookup: the greatest rank in a column (columns are sorted by rank, then id). */
+  lastRank(stage: Stage, except?: ObjId): string | undefined {
+    const col = this.columns[stage];
+    for (let i = col.length - 1; i >= 0; i--) if (col[i]!.elem !== except) return col[i]!.rank;
+    return undefined;
+  }
+
   /**
    * Folds in ops just applied to the document (in apply order) and returns the
    * batch's transition events; each event's author is the author of the last
    * op in the batch that touched the story (or the dependency that changed it).
    */
   update(applied: readonly Op[], at: number): BoardEvent[] {
+    this.folded += applied.length;
     const touched = new Map<ObjId, string>();
     let root = false;
     const state = this.doc.state;

@@ -86,8 +86,8 @@ export function isMake(v: Value): v is { readonly make: 'map' | 'list' } {
 export function rootContainers(state: DocState): { lists: ObjId[]; maps: ObjId[] } {
   const lists: ObjId[] = [];
   const maps: ObjId[] = [];
-  for (const c of state.containers.values()) {
-    if (c.parent !== ROOT) continue;
+  for (const id of state.rootChildren) {
+    const c = state.containers.get(id)!;
     (c.kind === 'list' ? lists : maps).push(c.id);
   }
   return { lists: lists.sort(), maps: maps.sort() };

@@ -12,8 +12,36 @@ export interface FoundStory extends RawStory {
   readonly fields: StoryFields;
 }
 
+/**
+ * A faster way to answer the two questions commands ask, kept up to date by
+ * whoever folds applied ops into a view (the BoardIndex). Without one,
+ * commands scan the stories lists — O(stories) per command.
+ */
+export interface StoryLookup {
+  /** Whether it has folded in every op applied so far (a stale lookup is ignored). */
+  current(): boolean;
+  /** The winning live element of a story id (PIPE9), or undefined. */
+  winner(storyId: string): { list: ObjId; elem: ObjId } | undefined;
+  /** The greatest rank in a column, ignoring one element. */
+  lastRank(stage: Stage, except?: ObjId): string | undefined;
+}
+
+const lookups = new WeakMap<DocState, StoryLookup>();
+
+/** Registers the lookup that answers for this document state. */
+export function useStoryLookup(state: DocState, lookup: StoryLookup): void {
+  lookups.set(state, lookup);
+}
+
 /** The live story with this id, or undefined. */
 export function findStory(state: DocState, storyId: string): FoundStory | undefined {
+  const fast = lookups.get(state);
+  if (fast?.current()) {
+    const w = fast.winner(storyId);
+    if (w === undefined) return undefined;
+    const raw = readStory(state, w.list, w.elem, false);
+    return raw.fields === undefined ? undefined : (raw as FoundStory);
+  }
   let best: { list: ObjId; elem: ObjId } | undefined;
   for (const list of rootContainers(state).lists) {
     const c = state.containers.get(list)!;
@@ -46,6 +74,8 @@ export function requireStoriesList(state: DocState): ObjId {
 
 /** The greatest valid rank in a column (ignoring `except`), for appending. */
 export function lastRank(state: DocState, stage: Stage, except?: ObjId): string | undefined {
+  const fast = lookups.get(state);
+  if (fast?.current()) return fast.lastRank(stage, except);
   let max: string | undefined;
   for (const list of rootContainers(state).lists) {
     const c = state.containers.get(list)!;

@@ -1,75 +1,125 @@
 // The one module of the UI that talks to the replica worker (DESIGN §1,
-// STYLE 12): it starts the worker, wraps it with comlink and forwards
-// subscriptions. Components import this, never comlink or idb.
+// STYLE 12): it starts the worker, wraps it with comlink, and runs the
+// page's share of networking (WebRTC lives only on a window), handing each
+// peer connection to the worker as a MessagePort. Components import this,
+// never comlink or idb.
 import { proxy, transfer, wrap, type Remote } from 'comlink';
-import type { OpenOptions, OpenInfo, Subscriber, WorkerApi, CommandResult } from '../worker/api.js';
+import type { OpenInfo, WorkerApi, CommandResult } from '../worker/api.js';
 import type { BoardPatch, ImportReport, ReplicaDump, ReplicaStatus } from '../worker/replica.js';
 import type { HistoryEntry } from '../worker/history.js';
-import type { RoomSyncStatus, PeerRow } from '../worker/room-sync.js';
-import type { BoardEvent, Command, StoryView, Stage, Kind, ArchiveReason, DepView, Settings } from '../pipeline/index.js';
+import type { SessionRow } from '../worker/room-sync.js';
+import { RoomNetwork, type NetworkStatus } from '../sync/room-network.js';
+import type { RoomCredentials } from '../sync/room-link.js';
+import type { PeerStatus } from '../sync/peer-manager.js';
+import type { BoardEvent, Command, StoryView, Stage, Kind, ArchiveReason, DepView, Settings, CriteriaChange, StoryPatch, CreateStoryInput } from '../pipeline/index.js';
 
 export type {
-  OpenOptions, OpenInfo, Subscriber, CommandResult, BoardPatch, ImportReport, ReplicaDump, ReplicaStatus,
-  HistoryEntry, RoomSyncStatus, PeerRow, BoardEvent, Command, StoryView, Stage, Kind, ArchiveReason, DepView, Settings,
+  OpenInfo, CommandResult, BoardPatch, ImportReport, ReplicaDump, ReplicaStatus, HistoryEntry, SessionRow,
+  NetworkStatus, PeerStatus, BoardEvent, Command, StoryView, Stage, Kind, ArchiveReason, DepView, Settings, RoomCredentials,
+  CriteriaChange, StoryPatch, CreateStoryInput,
 };
 export { STAGES, KINDS, ARCHIVE_REASONS, rankBetween } from '../pipeline/index.js';
-export { createRoom, formatRoomFragment, parseRoomLink, type RoomCredentials } from '../sync/room-link.js';
+export { createRoom, formatRoomFragment, parseRoomLink } from '../sync/room-link.js';
+
+export interface OpenOptions {
+  readonly room: RoomCredentials;
+  /** Creates the board if this replica starts the room. */
+  readonly create: boolean;
+  readonly name: string;
+  /** ws(s)://host/relay; omitted → this browser's tabs only. */
+  readonly relayUrl?: string;
+  /** STUN/TURN servers for peers behind NAT. */
+  readonly iceServers?: RTCIceServer[];
+}
+
+/** What the peers panel shows: the relay, WebRTC peers and every sync session. */
+export interface SyncStatus {
+  readonly relay: NetworkStatus['relay'];
+  readonly online: boolean;
+  readonly peers: PeerStatus[];
+  readonly sessions: SessionRow[];
+}
+
+/**
+ * Sync status as the peers panel shows it. (Renamed from the worker-side
+ * RoomSyncStatus: WebRTC now lives on the page, so peers come from the
+ * page's RoomNetwork and sessions from the worker.)
+ */
+export type RoomSyncStatus = SyncStatus;
+
+export interface Subscriber {
+  board(patch: BoardPatch): void;
+  events(events: BoardEvent[]): void;
+  status(status: ReplicaStatus): void;
+  sync(status: SyncStatus): void;
+}
 
 export class ReplicaClient {
   private readonly worker: Worker;
   private readonly api: Remote<WorkerApi>;
+  private network: RoomNetwork | undefined;
+  private sessions: SessionRow[] = [];
+  private syncListener: ((s: SyncStatus) => void) | undefined;
 
   constructor() {
     this.worker = new Worker(new URL('../worker/replica.worker.ts', import.meta.url), { type: 'module', name: 'huskies-replica' });
     this.api = wrap<WorkerApi>(this.worker);
   }
 
-  open(options: OpenOptions): Promise<OpenInfo> {
-    return this.api.open(options);
+  /** Opens the replica, then (with a relay URL) starts meeting peers. */
+  async open(options: OpenOptions): Promise<OpenInfo> {
+    const info = await this.api.open({ roomId: options.room.roomId, create: options.create, name: options.name });
+    if (options.relayUrl) {
+      this.network = new RoomNetwork({
+        room: options.room, replicaId: info.replicaId, name: options.name, relayUrl: options.relayUrl,
+        ...(options.iceServers ? { iceServers: options.iceServers } : {}),
+        connect: (peerId, port) => { void this.api.connectPeer(peerId, transfer(port, [port])); },
+      });
+      this.network.onStatus(() => this.emitSync());
+      await this.network.start();
+    }
+    return info;
   }
 
   /** Subscribes to board patches, events, status and sync; resolves with the full board. */
-  subscribe(subscriber: Subscriber): Promise<BoardPatch> {
-    return this.api.subscribe(proxy(subscriber));
+  async subscribe(subscriber: Subscriber): Promise<BoardPatch> {
+    this.syncListener = (s) => subscriber.sync(s);
+    return this.api.subscribe(proxy({
+      board: (p: BoardPatch) => subscriber.board(p),
+      events: (e: BoardEvent[]) => subscriber.events(e),
+      status: (s: ReplicaStatus) => subscriber.status(s),
+      sessions: (rows: SessionRow[]) => { this.sessions = rows; this.emitSync(); },
+    }));
   }
 
-  command(cmd: Command): Promise<CommandResult> {
-    return this.api.command(cmd);
+  private emitSync(): void {
+    this.syncListener?.(this.syncStatusNow());
   }
 
-  newStoryId(): Promise<string> {
-    return this.api.newStoryId();
+  private syncStatusNow(): SyncStatus {
+    const n = this.network?.status();
+    return { relay: n?.relay ?? null, online: n?.online ?? true, peers: n?.peers ?? [], sessions: this.sessions };
   }
 
-  history(storyId: string): Promise<HistoryEntry[]> {
-    return this.api.history(storyId);
+  /** The relay, peers and sessions right now. */
+  async syncStatus(): Promise<SyncStatus> {
+    this.sessions = await this.api.sessions();
+    return this.syncStatusNow();
   }
 
-  dump(): Promise<ReplicaDump> {
-    return this.api.dump();
+  /** Forwards the browser's online/offline state: offline drops every peer connection; online meets peers again. */
+  async setOnline(online: boolean): Promise<void> {
+    if (!online) await this.api.disconnectPeers('offline');
+    await this.network?.setOnline(online);
   }
 
-  exportLog(): Promise<Uint8Array> {
-    return this.api.exportLog();
-  }
-
-  importLog(file: Uint8Array): Promise<ImportReport> {
-    return this.api.importLog(transfer(file, [file.buffer as ArrayBuffer]));
-  }
-
-  retryPersist(): Promise<void> {
-    return this.api.retryPersist();
-  }
-
-  setName(name: string): Promise<void> {
-    return this.api.setName(name);
-  }
-
-  simulateStorageFailure(kind: 'quota' | 'aborted' | null): Promise<void> {
-    return this.api.simulateStorageFailure(kind);
-  }
-
-  syncStatus(): Promise<RoomSyncStatus> {
-    return this.api.syncStatus();
-  }
+  command(cmd: Command): Promise<CommandResult> { return this.api.command(cmd); }
+  newStoryId(): Promise<string> { return this.api.newStoryId(); }
+  history(storyId: string): Promise<HistoryEntry[]> { return this.api.history(storyId); }
+  dump(): Promise<ReplicaDump> { return this.api.dump(); }
+  exportLog(): Promise<Uint8Array> { return this.api.exportLog(); }
+  importLog(file: Uint8Array): Promise<ImportReport> { return this.api.importLog(transfer(file, [file.buffer as ArrayBuffer])); }
+  retryPersist(): Promise<void> { return this.api.retryPersist(); }
+  setName(name: string): Promise<void> { return this.api.setName(name); }
+  simulateStorageFailure(kind: 'quota' | 'aborted' | null): Promise<void> { return this.api.simulateStorageFailure(kind); }
 }

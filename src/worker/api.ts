@@ -3,23 +3,21 @@
 // sends commands and receives board patches, events and status.
 import { CommandError, type BoardEvent, type Command } from '../pipeline/index.js';
 import { IdbOpStore } from '../storage/idb-op-store.js';
-import type { RoomCredentials } from '../sync/room-link.js';
+import type { PortLike } from '../sync/port-transport.js';
 import { FaultInjectingOpStore } from './fault-injecting-op-store.js';
 import { claimIdentity, type LockPort } from './identity.js';
 import { Replica, type BoardPatch, type ImportReport, type ReplicaDump, type ReplicaStatus } from './replica.js';
 import type { HistoryEntry } from './history.js';
-import { RoomSync, type RoomSyncStatus } from './room-sync.js';
+import { RoomSync, type SessionRow } from './room-sync.js';
 import { bestSigner } from './signer.js';
 import { bestVerifier } from './verifier.js';
 
 export interface OpenOptions {
-  readonly room: RoomCredentials;
+  /** The room id (its secret stays on the page, with the network). */
+  readonly roomId: string;
   /** Creates the board if this replica starts the room. */
   readonly create: boolean;
   readonly name: string;
-  /** ws(s)://host/relay; omitted → tabs only. */
-  readonly relayUrl?: string;
-  readonly iceServers?: RTCIceServer[];
 }
 
 export interface OpenInfo {
@@ -39,7 +37,7 @@ export interface Subscriber {
   board(patch: BoardPatch): void;
   events(events: BoardEvent[]): void;
   status(status: ReplicaStatus): void;
-  sync(status: RoomSyncStatus): void;
+  sessions(rows: SessionRow[]): void;
 }
 
 export interface WorkerApi {
@@ -56,7 +54,12 @@ export interface WorkerApi {
   setName(name: string): Promise<void>;
   /** Debug: make storage writes fail (null = recover). */
   simulateStorageFailure(kind: 'quota' | 'aborted' | null): Promise<void>;
-  syncStatus(): Promise<RoomSyncStatus>;
+  /** Sync sessions (tabs and WebRTC peers) with their progress. */
+  sessions(): Promise<SessionRow[]>;
+  /** Syncs with a peer over a connection the page holds (a transferred MessagePort). */
+  connectPeer(peerId: string, port: MessagePort): Promise<void>;
+  /** Closes WebRTC sessions (the page dropped its connections: offline). */
+  disconnectPeers(reason: string): Promise<void>;
 }
 
 const realSchedule = (fn: () => void, ms: number) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); };
@@ -77,20 +80,26 @@ export function createWorkerApi(): WorkerApi {
       if (replica) throw new Error('already open');
       const t0 = performance.now();
       name = options.name;
-      const idb = await IdbOpStore.open(options.room.roomId);
+      const idb = await IdbOpStore.open(options.roomId);
       store = new FaultInjectingOpStore(idb);
       const locks = (globalThis.navigator as { locks?: LockPort } | undefined)?.locks;
-      const identity = await claimIdentity(idb, options.room.roomId, () => randomBytes(32), locks);
+      const identity = await claimIdentity(idb, options.roomId, () => randomBytes(32), locks);
       const [signer, verifier] = await Promise.all([bestSigner(identity.seed), bestVerifier()]);
       replica = await Replica.open({
-        roomId: options.room.roomId, store, meta: idb, signer, verifier,
+        roomId: options.roomId, store, meta: idb, signer, verifier,
         now: () => Date.now(), randomBytes, schedule: realSchedule,
       });
       const r = replica;
       if (options.create && !r.view().initialised) await r.initBoard();
-      if (name && r.view().names[r.author] !== name) await r.command({ type: 'set-name', name });
-      sync = new RoomSync({ replica: r, roomId: options.room.roomId, name: () => name, room: options.room, ...(options.relayUrl ? { relayUrl: options.relayUrl } : {}), ...(options.iceServers ? { iceServers: options.iceServers } : {}) });
-      await sync.start();
+      // The display name lives in the board: write it once the board exists here
+      // (a joining replica receives the board from a peer first).
+      const writeName = async () => { if (name && r.view().initialised && r.view().names[r.author] !== name) await r.command({ type: 'set-name', name }); };
+      if (r.view().initialised) await writeName();
+      else {
+        const off = r.onBoard((p) => { if (p.initialised) { off(); void writeName().catch(() => undefined); } });
+      }
+      sync = new RoomSync({ replica: r, roomId: options.roomId, name: () => name });
+      sync.start();
       return { author: r.author, replicaId: r.replicaId, slot: identity.slot, verifier: verifier.name, loadedOps: r.doc.ops().length, openMs: performance.now() - t0 };
     },
     async subscribe(subscriber) {
@@ -98,7 +107,7 @@ export function createWorkerApi(): WorkerApi {
       r.onBoard((p) => subscriber.board(p));
       r.onEvents((e) => subscriber.events(e));
       r.onStatus((s) => subscriber.status(s));
-      sync?.onStatus((s) => subscriber.sync(s));
+      sync?.onChange((rows) => subscriber.sessions(rows));
       return r.fullPatch();
     },
     async command(cmd) {
@@ -117,13 +126,15 @@ export function createWorkerApi(): WorkerApi {
     async retryPersist() { need().retryPersist(); },
     async setName(n) {
       name = n;
-      await need().command({ type: 'set-name', name: n });
+      if (need().view().initialised) await need().command({ type: 'set-name', name: n });
     },
     async simulateStorageFailure(kind) {
       if (!store) return;
       store.failing = kind;
       if (kind === null) need().retryPersist();
     },
-    async syncStatus() { return sync?.status() ?? { relay: null, peers: [] }; },
+    async sessions() { return sync?.sessionRows() ?? []; },
+    async connectPeer(peerId, port) { need(); sync?.attachPort(peerId, port as unknown as PortLike); },
+    async disconnectPeers(reason) { sync?.closeRemote(reason); },
   };
 }

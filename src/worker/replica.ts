@@ -73,6 +73,9 @@ export interface ReplicaDump extends CoreDump {
 
 type Listener<T> = (value: T) => void;
 
+/** Longest a board patch waits during a burst of applied batches. */
+const FLUSH_MS = 50;
+
 export class Replica implements SyncHost {
   readonly doc: Document;
   readonly author: string;
@@ -94,7 +97,7 @@ export class Replica implements SyncHost {
     this.author = toHex(options.signer.publicKey);
     this.replicaId = options.replicaId ?? toHex(options.randomBytes(8));
     this.persister = new Persister(options.store, { schedule: options.schedule, persisted });
-    this.persister.onStatus(() => this.emitStatus());
+    this.persister.onStatus(() => this.requestFlush());
   }
 
   /** Opens a replica: replays the store in insertion order (CORE14) and builds the board index. */
@@ -210,14 +213,42 @@ export class Replica implements SyncHost {
     if (events.length > 0) {
       for (const l of this.eventListeners) l(events);
     }
-    this.emitPatch(events);
-    this.emitStatus();
-    this.scheduleAutomations();
+    for (const e of events) this.dirty.add(e.storyId);
+    this.boardChanged = true;
+    this.requestFlush();
   }
 
-  private emitPatch(events: readonly BoardEvent[]): void {
+  // Board patches, status and the automation check cost O(board) (the view is
+  // materialised), so they are coalesced: the first change after a quiet
+  // spell goes out at once (a keypress shows immediately), changes during a
+  // burst (catch-up) go out at most every FLUSH_MS.
+  private readonly dirty = new Set<string>();
+  private boardChanged = false;
+  private flushTimer: (() => void) | undefined;
+  private lastFlush = -Infinity;
+
+  private requestFlush(): void {
+    if (this.flushTimer !== undefined || this.closed) return;
+    const now = this.options.now();
+    const wait = Math.max(0, this.lastFlush + FLUSH_MS - now);
+    if (wait === 0) { this.flush(); return; }
+    this.flushTimer = this.options.schedule(() => { this.flushTimer = undefined; this.flush(); }, wait);
+  }
+
+  private flush(): void {
+    this.lastFlush = this.options.now();
+    if (this.boardChanged) {
+      this.boardChanged = false;
+      this.emitPatch();
+      this.scheduleAutomations();
+    }
+    this.emitStatus();
+  }
+
+  private emitPatch(): void {
+    const ids = [...this.dirty];
+    this.dirty.clear();
     if (this.boardListeners.size === 0) return;
-    const ids = new Set(events.map((e) => e.storyId));
     const upserts: StoryView[] = [];
     const removed: string[] = [];
     for (const id of ids) { const s = this.index.story(id); if (s) upserts.push(s); else removed.push(id); }
@@ -364,6 +395,7 @@ export class Replica implements SyncHost {
   close(): void {
     this.closed = true;
     this.automationTimer?.();
+    this.flushTimer?.();
     this.persister.close();
   }
 }

@@ -1,40 +1,29 @@
 // Connects a replica to its room (DESIGN §4): other tabs of this browser over
-// BroadcastChannel, other browsers over WebRTC found through the signalling
-// relay. Each connection gets one SyncSession (catch-up, then live); the peer
-// manager reconnects WebRTC peers with backoff. Also the peers panel's data.
-import { createPeerManager, type PeerManager, type PeerStatus } from '../sync/peer-manager.js';
+// BroadcastChannel, and other browsers over WebRTC connections that the page
+// holds (WebRTC exists only on a window) and hands in as MessagePorts. Each
+// connection gets one SyncSession (catch-up, then live).
 import { BroadcastHub } from '../sync/broadcast-transport.js';
-import { createRoomCipher } from '../sync/room-crypto.js';
-import { createSignallingClient, type SignallingClient, type SignallingState } from '../sync/signalling-client.js';
-import type { RoomCredentials } from '../sync/room-link.js';
+import { PortTransport, type PortLike } from '../sync/port-transport.js';
 import { SyncSession, type SessionState } from '../sync/sync-session.js';
 import type { Transport } from '../sync/transport.js';
 import type { Replica } from './replica.js';
 
-export interface PeerRow {
+/** One sync session as the peers panel shows it. */
+export interface SessionRow {
   readonly id: string;
   readonly name: string;
   readonly via: 'tab' | 'webrtc';
-  /** connecting / syncing / live (sync session), or the WebRTC connection state. */
-  readonly state: string;
+  /** connecting / syncing / live / closed */
+  readonly state: SessionState;
   readonly sent: number;
   readonly received: number;
-  readonly failures: number;
-}
-
-export interface RoomSyncStatus {
-  readonly relay: (Omit<SignallingState, 'relayError'> & { relayError?: string }) | null;
-  readonly peers: PeerRow[];
+  readonly queued: number;
 }
 
 export interface RoomSyncOptions {
   readonly replica: Replica;
   readonly roomId: string;
   readonly name: () => string;
-  /** Room secret and relay URL for WebRTC; without them only tabs sync. */
-  readonly room?: RoomCredentials;
-  readonly relayUrl?: string;
-  readonly iceServers?: RTCIceServer[];
 }
 
 interface Live { session: SyncSession; via: 'tab' | 'webrtc'; state: SessionState }
@@ -42,35 +31,24 @@ interface Live { session: SyncSession; via: 'tab' | 'webrtc'; state: SessionStat
 export class RoomSync {
   private readonly sessions = new Map<string, Live>();
   private hub: BroadcastHub | undefined;
-  private signalling: SignallingClient | undefined;
-  private manager: PeerManager | undefined;
-  private readonly listeners = new Set<(s: RoomSyncStatus) => void>();
+  private readonly listeners = new Set<(rows: SessionRow[]) => void>();
 
   constructor(private readonly options: RoomSyncOptions) {
-    options.replica.setPeersProvider(() => this.status().peers);
+    options.replica.setPeersProvider(() => this.sessionRows());
   }
 
-  /** Starts tab sync and, with room credentials, WebRTC sync. */
-  async start(): Promise<void> {
+  /** Starts syncing with the other tabs of this browser. */
+  start(): void {
     const { replica, roomId } = this.options;
-    if (typeof BroadcastChannel !== 'undefined') {
-      this.hub = new BroadcastHub({ roomId, replicaId: replica.replicaId });
-      this.hub.onPeer((t) => this.attach(t, 'tab'));
-      this.hub.start();
-    }
-    const { room, relayUrl } = this.options;
-    if (room && relayUrl) {
-      const cipher = await createRoomCipher(room);
-      this.signalling = createSignallingClient({ url: relayUrl, cipher, replicaId: replica.replicaId, name: this.options.name() });
-      this.signalling.onState(() => this.emit());
-      this.manager = createPeerManager({
-        signalling: this.signalling,
-        replicaId: replica.replicaId,
-        iceServers: this.options.iceServers ?? [],
-        onTransport: (t) => this.attach(t, 'webrtc'),
-      });
-      this.manager.onChange(() => this.emit());
-    }
+    if (typeof BroadcastChannel === 'undefined') return;
+    this.hub = new BroadcastHub({ roomId, replicaId: replica.replicaId });
+    this.hub.onPeer((t) => this.attach(t, 'tab'));
+    this.hub.start();
+  }
+
+  /** Syncs over a connection the page made (a WebRTC peer bridged through `port`). */
+  attachPort(peerId: string, port: PortLike): void {
+    this.attach(new PortTransport(peerId, port), 'webrtc');
   }
 
   private attach(transport: Transport, via: 'tab' | 'webrtc'): void {
@@ -88,38 +66,38 @@ export class RoomSync {
     this.emit();
   }
 
-  /** Relay state and every peer with its sync progress. */
-  status(): RoomSyncStatus {
-    const rtc = new Map<string, PeerStatus>((this.manager?.peers() ?? []).map((p) => [p.id, p]));
-    const rows: PeerRow[] = [];
+  /** Every open session with its progress. */
+  sessionRows(): SessionRow[] {
+    const rows: SessionRow[] = [];
     for (const [key, live] of this.sessions) {
       const stats = live.session.stats();
-      const id = key.slice(key.indexOf(':') + 1);
-      const p = rtc.get(id);
-      rtc.delete(id);
-      rows.push({ id, name: stats.peerName ?? p?.name ?? '', via: live.via, state: live.state, sent: stats.sent, received: stats.received, failures: p?.failures ?? 0 });
+      rows.push({
+        id: key.slice(key.indexOf(':') + 1), name: stats.peerName ?? '', via: live.via, state: live.state,
+        sent: stats.sent, received: stats.received, queued: stats.queued,
+      });
     }
-    for (const p of rtc.values()) rows.push({ id: p.id, name: p.name, via: 'webrtc', state: p.state, sent: 0, received: 0, failures: p.failures });
-    rows.sort((a, b) => (a.name + a.id < b.name + b.id ? -1 : 1));
-    const s = this.signalling?.state;
-    return { relay: s ? { ...s, relayError: s.relayError ?? undefined } as RoomSyncStatus['relay'] : null, peers: rows };
+    return rows.sort((a, b) => (a.name + a.id < b.name + b.id ? -1 : 1));
   }
 
-  onStatus(listener: (s: RoomSyncStatus) => void): () => void {
+  onChange(listener: (rows: SessionRow[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   private emit(): void {
-    const s = this.status();
-    for (const l of this.listeners) l(s);
+    const rows = this.sessionRows();
+    for (const l of this.listeners) l(rows);
+  }
+
+  /** Closes WebRTC sessions (the page closes their connections when the browser goes offline). */
+  closeRemote(reason: string): void {
+    for (const [key, live] of this.sessions) if (live.via === 'webrtc') { live.session.close(reason); this.sessions.delete(key); }
+    this.emit();
   }
 
   close(): void {
     for (const live of this.sessions.values()) live.session.close('closing');
     this.sessions.clear();
-    this.manager?.close();
-    this.signalling?.close();
     this.hub?.close();
   }
 }
