@@ -1,6 +1,6 @@
 // Browser tests in real Chromium (no downloaded browsers): the app as
 // `npm start` serves it — built dist/ plus the relay at /relay — on E2E_PORT
-// (docs/spec-app.md APP11, APP12). Each test gets a fresh browser context.
+// (docs/SPEC.md APP11, APP12). Each test gets a fresh browser context.
 import { defineConfig } from '@playwright/test';
 import { E2E_BASE_URL, E2E_PORT, chromiumLaunchOptions } from './tests/e2e/support/browser';
 

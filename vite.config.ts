@@ -1,6 +1,6 @@
 // Build of the browser app: Svelte 5, the replica's module worker, and a
 // workbox service worker that precaches the app shell so the app opens offline
-// (docs/spec-app.md APP3–APP6). The service worker never touches board data.
+// (docs/SPEC.md APP3–APP6). The service worker never touches board data.
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';

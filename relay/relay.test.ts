@@ -1,4 +1,4 @@
-// Relay behaviour over real loopback sockets (docs/spec-relay.md, RELAY1…RELAY16).
+// Relay behaviour over real loopback sockets (docs/SPEC.md, RELAY1…RELAY16).
 // Each test starts a relay on an ephemeral port and synchronises on frames and
 // close events only.
 import { afterEach, describe, expect, test } from 'vitest';

@@ -1,5 +1,5 @@
 // The signalling relay: topic pub/sub over WebSocket that only introduces peers
-// of a room to each other (docs/spec-relay.md). The shape of y-webrtc's server,
+// of a room to each other (docs/SPEC.md). The shape of y-webrtc's server,
 // but every frame is validated, and size, topics, rate, bad frames and send
 // buffers are capped, so a hostile client can neither crash it nor grow its memory.
 import type { IncomingMessage, Server } from 'node:http';

@@ -1,6 +1,6 @@
 // Finds a Chromium for the browser tests without downloading one: CHROMIUM_PATH,
 // else /usr/bin/chromium, else a browser Playwright installed itself
-// (docs/spec-app.md APP11). Run as a script it prints the path, or says exactly
+// (docs/SPEC.md APP11). Run as a script it prints the path, or says exactly
 // what to install and exits 1, so `npm run test:e2e` fails with a clear message.
 import { accessSync, constants, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

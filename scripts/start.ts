@@ -1,6 +1,6 @@
 // `npm start`: one Node HTTP server for the whole app — the built PWA from
 // dist/ and the signalling relay's WebSocket endpoint at /relay
-// (docs/spec-app.md APP8–APP10). Builds first when dist/ is missing or older
+// (docs/SPEC.md APP8–APP10). Builds first when dist/ is missing or older
 // than its sources. `--dev` serves Vite's dev middleware (HMR) instead of dist/.
 // PORT (default 8787) and HOST (default 127.0.0.1) come from the environment.
 import { existsSync, readdirSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Relay frame parsing: every hostile input yields a reason, never a throw
-// (docs/spec-relay.md RELAY2–RELAY4, RELAY6).
+// (docs/SPEC.md RELAY2–RELAY4, RELAY6).
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {

@@ -1,4 +1,4 @@
-// Wire frames of the signalling relay (docs/spec-relay.md): the schemas, the
+// Wire frames of the signalling relay (docs/SPEC.md): the schemas, the
 // limit constants, and a parser that turns hostile text into a validated frame
 // or a reason — it never throws. Pure: no Node or DOM imports, so both the relay
 // and the browser signalling client can use it.

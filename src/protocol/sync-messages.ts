@@ -1,4 +1,4 @@
-// Wire messages of the peer-to-peer sync protocol (docs/spec-sync.md, SYNC1–SYNC4).
+// Wire messages of the peer-to-peer sync protocol (docs/SPEC.md, SYNC1–SYNC4).
 // Binary, one schema per message: byte 0 = protocol version, byte 1 = type,
 // then the fields. Every count and length is capped, and the decoder never
 // throws: hostile bytes give `{ ok: false, reason }`. A message larger than one

@@ -36,7 +36,7 @@ interface RoomDb extends DBSchema {
  *   on that one request (preventDefault), so the transaction is not aborted;
  * - 'lookup': read the id from the index first, add only when absent.
  * 'constraint' is the default: one request per op instead of two (see the
- * figures in docs/spec-storage.md).
+ * figures in docs/SPEC.md).
  */
 export type DuplicateStrategy = 'constraint' | 'lookup';
 

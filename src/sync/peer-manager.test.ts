@@ -1,4 +1,4 @@
-// The peer manager's decisions (docs/spec-webrtc.md RTC16, RTC20–RTC23) with a
+// The peer manager's decisions (docs/SPEC.md RTC16, RTC20–RTC23) with a
 // fake signalling client and fake connections, on a manual clock. The real
 // WebRTC path runs in tests/e2e/webrtc.
 import { describe, expect, test } from 'vitest';

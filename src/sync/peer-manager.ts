@@ -1,4 +1,4 @@
-// The peer manager (docs/spec-webrtc.md RTC16, RTC20–RTC23): for one room it
+// The peer manager (docs/SPEC.md RTC16, RTC20–RTC23): for one room it
 // turns announcements from the signalling client into one WebRTC connection
 // per peer, hands each connected transport to the sync layer, and reconnects
 // while the peer is still announced. Its peer list feeds the peers panel.

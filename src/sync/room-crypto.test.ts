@@ -1,4 +1,4 @@
-// Room cryptography (docs/spec-webrtc.md RTC4–RTC6) with Node 20's WebCrypto.
+// Room cryptography (docs/SPEC.md RTC4–RTC6) with Node 20's WebCrypto.
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { Prng } from '../../tests/support/prng';

@@ -1,4 +1,4 @@
-// Room cryptography for signalling (docs/spec-webrtc.md RTC4–RTC6), WebCrypto
+// Room cryptography for signalling (docs/SPEC.md RTC4–RTC6), WebCrypto
 // only: the relay topic is a hash of the room id, and every signalling payload
 // is sealed with AES-GCM-256 under a key derived (HKDF-SHA-256, RFC 5869) from
 // the room secret. The relay therefore sees neither the room id, nor SDP, nor

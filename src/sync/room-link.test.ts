@@ -1,4 +1,4 @@
-// Room links (docs/spec-webrtc.md RTC1–RTC3): creation from an injected random
+// Room links (docs/SPEC.md RTC1–RTC3): creation from an injected random
 // source, formatting into the fragment, and parsing of hostile input.
 import { describe, expect, test } from 'vitest';
 import { Prng } from '../../tests/support/prng';

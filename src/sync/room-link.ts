@@ -1,4 +1,4 @@
-// Room links (docs/spec-webrtc.md RTC1–RTC3): a room is a random id and a
+// Room links (docs/SPEC.md RTC1–RTC3): a room is a random id and a
 // random secret, both base64url, carried in the URL *fragment* so that no HTTP
 // request ever sends them to a server (browsers strip the fragment). Parsing
 // hostile links never throws: it returns a reason.

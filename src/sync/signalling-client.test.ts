@@ -1,4 +1,4 @@
-// The signalling client against the REAL relay on loopback (docs/spec-webrtc.md
+// The signalling client against the REAL relay on loopback (docs/SPEC.md
 // RTC7–RTC14). Node 20 has no global WebSocket, so `ws` is injected. Backoff,
 // keepalive and pacing run on a manual clock; every wait is on a socket or
 // state event, never a sleep.

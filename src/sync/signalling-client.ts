@@ -1,4 +1,4 @@
-// The signalling client (docs/spec-webrtc.md RTC7–RTC14): one WebSocket to the
+// The signalling client (docs/SPEC.md RTC7–RTC14): one WebSocket to the
 // relay, subscribed to the room's hashed topic. Through it peers announce
 // themselves and exchange WebRTC offers/answers/candidates, all sealed with the
 // room key, so the relay only ever forwards opaque strings (RELAY1). It keeps

@@ -1,5 +1,5 @@
 // One sync session per (replica, transport): catch-up, then live (DESIGN §4,
-// docs/spec-sync.md SYNC1–SYNC13). Both sides send `hello` (version vector +
+// docs/SPEC.md SYNC1–SYNC13). Both sides send `hello` (version vector +
 // heads); each answers with the ops the other lacks by version vector, then
 // its `heads`, so the other side can `want` what a version vector cannot
 // express (equivocating forks, Kleppmann 2022). After that every op applied

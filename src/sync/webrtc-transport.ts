@@ -1,5 +1,5 @@
 // WebRtcTransport: the Transport port (TRANSPORT1–7) over one ordered, reliable
-// WebRTC data channel, negotiated by simple-peer 9 (docs/spec-webrtc.md
+// WebRTC data channel, negotiated by simple-peer 9 (docs/SPEC.md
 // RTC15–RTC19). Binary messages are frames; a text message is in-band control
 // (only "close:<reason>"), so the far side learns the reason and gets every
 // frame sent before the close — a bare data-channel close carries neither.

@@ -1,6 +1,6 @@
 // The app shell in real Chromium, served as `npm start` serves it: columns,
 // service worker control, offline reload, the update prompt, installability,
-// the manifest, cache headers and the same-origin relay (docs/spec-app.md).
+// the manifest, cache headers and the same-origin relay (docs/SPEC.md).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

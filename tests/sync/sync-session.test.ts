@@ -1,4 +1,4 @@
-// Unit tests of the sync session over MemoryTransport (docs/spec-sync.md).
+// Unit tests of the sync session over MemoryTransport (docs/SPEC.md).
 import { describe, expect, test } from 'vitest';
 import { Document, keyPairFromSeed, ROOT, type KeyPair, type LocalAction } from '../../src/core/index.js';
 import { encodeMessage, MAX_FRAME_BYTES } from '../../src/protocol/sync-messages.js';

@@ -1,5 +1,5 @@
 // Shared browser settings for the Playwright suites: which Chromium, its
-// flags, and where the app under test listens (docs/spec-app.md APP11, APP12).
+// flags, and where the app under test listens (docs/SPEC.md APP11, APP12).
 // Used by playwright.config.ts and by tests that launch their own persistent
 // profile (launchPersistentContext), so both drive the same browser the same way.
 import type { LaunchOptions } from '@playwright/test';

@@ -1,4 +1,4 @@
-// WebRTC sync in real Chromium (docs/spec-webrtc.md): a Vite dev server started
+// WebRTC sync in real Chromium (docs/SPEC.md): a Vite dev server started
 // in the spec serves tests/e2e/webrtc/harness.html, the real relay is attached
 // to the same HTTP server, and SEPARATE browser contexts (separate profiles)
 // join one room link and connect with real WebRTC on loopback. Waits are on
