@@ -47,6 +47,9 @@ export interface SyncSessionOptions {
   readonly maxAnswerOps?: number;
 }
 
+/** Received `ops` batches that may be verifying at once (SYNC9 keeps memory bounded). */
+const MAX_RECEIVING = 8;
+
 const WANT_BATCH = 400; // 400 × 32 bytes keeps a want message inside one 16 KiB frame
 
 export class SyncSession {
@@ -59,6 +62,7 @@ export class SyncSession {
   private readonly presenceListeners = new Listeners<[{ name: string; state: string }]>();
   private readonly unsubscribe: (() => void)[] = [];
   private inbox: Promise<void> = Promise.resolve();
+  private readonly receiving: Promise<void>[] = [];
   private msgId = 0;
   // outgoing: catch-up and want answers (`stream`), then `heads`, then live ops
   private stream: Uint8Array[] = [];
@@ -142,7 +146,11 @@ export class SyncSession {
   /** Resolves once every frame received so far has been handled (tests and shutdown). */
   async idle(): Promise<void> {
     let tail: Promise<void>;
-    do { tail = this.inbox; await tail; } while (tail !== this.inbox);
+    do {
+      tail = this.inbox;
+      await tail;
+      await Promise.all(this.receiving);
+    } while (tail !== this.inbox || this.receiving.length > 0);
   }
 
   /** Says bye and closes the transport. Idempotent. */
@@ -199,13 +207,22 @@ export class SyncSession {
       }
       case 'ops': {
         this.counts.received += msg.ops.length;
-        const { missing } = await this.host.receive(msg.ops, this.peerId);
-        if (this.isClosed()) return;
-        for (const id of this.wanted) if (this.host.has(id)) this.wanted.delete(id);
-        this.want(missing); // SYNC7
+        // Hand the batch over without waiting for it to apply, so verification of
+        // the next batches overlaps (the host applies in call order); a window
+        // of MAX_RECEIVING batches bounds the memory this may hold.
+        const done = this.host.receive(msg.ops, this.peerId).then(({ missing }) => {
+          if (this.isClosed()) return;
+          for (const id of this.wanted) if (this.host.has(id)) this.wanted.delete(id);
+          this.want(missing); // SYNC7
+        });
+        this.receiving.push(done);
+        void done.finally(() => { this.receiving.splice(this.receiving.indexOf(done), 1); });
+        if (this.receiving.length >= MAX_RECEIVING) await this.receiving[0];
         return;
       }
       case 'heads':
+        // Heads are judged against what we hold: let received batches land first.
+        await Promise.all(this.receiving);
         // SYNC5: any head we lack reveals ops the version vector could not (forks).
         this.want(msg.heads);
         this.headsReceived = true;

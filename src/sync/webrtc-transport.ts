@@ -34,6 +34,9 @@ export interface PeerConnection extends Transport {
 }
 
 /** The bufferedAmount below which `onDrain` fires when a lot was queued (RTC17). */
+/** Frames kept for the first listener (a few hundred KiB at most). */
+const EARLY_FRAMES_MAX = 64;
+
 export const DRAIN_LOW_WATER_BYTES = 256 * 1024;
 const CLOSE_PREFIX = 'close:';
 const MAX_REASON_LENGTH = 200;
@@ -113,8 +116,16 @@ export class WebRtcTransport implements PeerConnection {
   }
 
   onFrame(listener: (frame: Uint8Array) => void): () => void {
-    return this.frames.add(listener);
+    const off = this.frames.add(listener);
+    // Frames that arrived before anyone listened (the far side may speak as
+    // soon as its end connects, before ours is handed on) go to the first listener.
+    const early = this.early.splice(0);
+    for (const f of early) listener(f);
+    return off;
   }
+
+  /** Frames received while no listener was subscribed, bounded by EARLY_FRAMES_MAX. */
+  private readonly early: Uint8Array[] = [];
 
   onClose(listener: (reason: string) => void): () => void {
     return this.closes.add(listener);
@@ -155,7 +166,13 @@ export class WebRtcTransport implements PeerConnection {
     // RTC17: a hostile peer's oversized frame ends the connection instead of reaching the protocol.
     if (data.byteLength > MAX_TRANSPORT_FRAME_BYTES) return this.finish('frame-too-large');
     // simple-peer hands a Buffer polyfill; listeners get a plain Uint8Array view of it.
-    this.frames.emit(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (this.frames.size === 0) {
+      if (this.early.length >= EARLY_FRAMES_MAX) return this.finish('nobody listening');
+      this.early.push(frame.slice());
+      return;
+    }
+    this.frames.emit(frame);
   }
 
   /** Closed by the far side or by failure: report once and release the connection. */

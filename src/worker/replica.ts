@@ -155,7 +155,7 @@ export class Replica implements SyncHost {
 
   // ---- remote ops (SyncHost) ----
 
-  /** Verifies (outside the serial section, so edits stay responsive) then applies received ops. */
+  /** Verifies (overlapping other batches, so edits stay responsive) then applies received ops in arrival order. */
   async receive(frames: Uint8Array[], fromPeer: string): Promise<{ missing: string[] }> {
     await this.ingest(frames, fromPeer);
     return { missing: this.doc.missingDependencies() };
@@ -164,8 +164,13 @@ export class Replica implements SyncHost {
   /** Ingests ops from any source; returns the core's per-op outcomes. */
   async ingest(frames: readonly unknown[], origin: string): Promise<IngestResult> {
     const session = this.doc.beginIngest(frames);
-    while (session.pending) session.resolve(await this.options.verifier.verify(session.requests()));
+    // Verification of several batches overlaps (WebCrypto runs off this
+    // thread), while applying stays in call order: the serial queue.
+    const verified = (async () => {
+      while (session.pending) session.resolve(await this.options.verifier.verify(session.requests()));
+    })();
     return this.serial(async () => {
+      await verified;
       const result = session.finish();
       this.afterApply(result.applied, origin);
       return result;

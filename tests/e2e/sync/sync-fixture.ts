@@ -65,7 +65,7 @@ export async function openPeer(browser: Browser, server: SyncServer, room: RoomC
 }
 
 /** Waits until the page's board has a story with this title (and stage, if given). */
-export function waitForStory(page: Page, title: string, stage?: string, timeout = 30_000): Promise<unknown> {
+export function waitForStory(page: Page, title: string, stage?: string, timeout = 60_000): Promise<unknown> {
   return page.waitForFunction(([t, s]) => window.sync.stories().some((x) => x.title === t && (s === undefined || x.stage === s)), [title, stage] as const, { timeout });
 }
 
