@@ -1,0 +1,111 @@
+// The UI's reactive mirror of one board (docs/spec-ui.md UI3): it opens the
+// replica worker through ReplicaClient, folds board patches into a Map kept
+// in `$state.raw` (replaced whole on each patch, never deeply proxied — STYLE
+// 12), and keeps status, sync, the activity feed and the UI's own state
+// (filter, focus, announcements). No CRDT logic: commands go to the worker.
+import { tick } from 'svelte';
+import {
+  ReplicaClient, type BoardEvent, type BoardPatch, type Command, type CommandResult, type OpenInfo,
+  type ReplicaStatus, type RoomCredentials, type SyncStatus, type Settings, type Stage, type StoryView,
+} from './replica-client.js';
+import { NO_FILTER, applyPatch, emptyColumns, filterColumns, type Applied, type Columns, type Filter } from './board-model.js';
+
+/** Most recent transition events kept for the activity feed. */
+export const FEED_LIMIT = 200;
+
+export class BoardStore {
+  phase = $state<'opening' | 'open' | 'failed'>('opening');
+  openError = $state('');
+  info = $state.raw<OpenInfo | null>(null);
+  stories = $state.raw(new Map<string, StoryView>());
+  columns = $state.raw<Columns>(emptyColumns());
+  initialised = $state(false);
+  settings = $state.raw<Settings | null>(null);
+  names = $state.raw<Readonly<Record<string, string>>>({});
+  issues = $state.raw<readonly string[]>([]);
+  status = $state.raw<ReplicaStatus | null>(null);
+  sync = $state.raw<SyncStatus | null>(null);
+  events = $state.raw<readonly BoardEvent[]>([]);
+  filter = $state.raw<Filter>(NO_FILTER);
+  /** The card that should hold keyboard focus after it re-renders (a move re-creates it). */
+  focusRequest = $state<string | null>(null);
+  announcement = $state('');
+  lastError = $state('');
+  visible = $derived(filterColumns(this.columns, this.filter));
+
+  private client: ReplicaClient | undefined;
+
+  /** Opens the room; resolves once the first full board is rendered (UI1, UI15). */
+  async open(room: RoomCredentials, create: boolean, name: string): Promise<void> {
+    try {
+      const client = new ReplicaClient();
+      this.client = client;
+      const relayUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/relay`;
+      this.info = await client.open({ room, create, name, relayUrl });
+      const first = await client.subscribe({
+        board: (p) => this.apply(p),
+        events: (e) => this.onEvents(e),
+        status: (s) => (this.status = s),
+        sync: (s) => (this.sync = s),
+      });
+      this.apply(first);
+      this.phase = 'open';
+      void client.syncStatus().then((s) => (this.sync ??= s));
+      if (!navigator.onLine) void client.setOnline(false);
+      await tick();
+      // UI15: the cold-open measurement ends here.
+      performance.mark('huskies:board-ready');
+    } catch (e) {
+      this.openError = e instanceof Error ? e.message : String(e);
+      this.phase = 'failed';
+    }
+  }
+
+  private apply(patch: BoardPatch): void {
+    const next: Applied = applyPatch({ stories: this.stories, columns: this.columns }, patch);
+    this.stories = next.stories;
+    if (next.columns !== this.columns) this.columns = next.columns;
+    this.initialised = patch.initialised;
+    this.settings = patch.settings;
+    if (patch.names !== this.names) this.names = patch.names;
+    this.issues = patch.issues;
+  }
+
+  private onEvents(events: BoardEvent[]): void {
+    this.events = [...events.slice().reverse(), ...this.events].slice(0, FEED_LIMIT);
+  }
+
+  /** Sends a command; a refusal is announced and returned (never thrown). */
+  async command(cmd: Command): Promise<CommandResult> {
+    if (!this.client) return { ok: false, code: 'not-open', message: 'the board is not open yet' };
+    const result = await this.client.command(cmd);
+    if (!result.ok) {
+      this.lastError = result.message;
+      this.announce(`Not done: ${result.message}`);
+    }
+    return result;
+  }
+
+  /** Forwards the browser's online state: offline drops peers, online meets them again. */
+  setOnline(online: boolean): void {
+    void this.client?.setOnline(online);
+  }
+
+  announce(message: string): void {
+    // Re-announcing the same text needs a change for screen readers to speak it.
+    this.announcement = this.announcement === message ? `${message}\u00a0` : message;
+  }
+
+  story(id: string): StoryView | undefined {
+    return this.stories.get(id);
+  }
+
+  column(stage: Stage): readonly StoryView[] {
+    return this.columns[stage];
+  }
+
+  get api(): ReplicaClient {
+    if (!this.client) throw new Error('the board is not open yet');
+    return this.client;
+  }
+}
