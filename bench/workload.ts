@@ -86,3 +86,50 @@ export function huskiesCreateStory(storiesList: string, i: number): LocalAction[
 
 /** huskies action creating the root stories list. */
 export const huskiesInit: LocalAction[] = [{ type: 'set', obj: ROOT, key: 'stories', value: { make: 'list' } }];
+
+/** Number of concurrent authors (replicas) in the board workload. */
+export const AUTHORS = 3;
+
+/** One author's share: the stories it creates, then its updates and purges (all on its own stories). */
+export interface Share {
+  readonly stories: number[];
+  readonly updates: Update[];
+  readonly purges: number[];
+}
+
+/**
+ * Splits the workload deterministically: story i belongs to author i % 3, and
+ * every update or purge goes to the author of its story, so each replica only
+ * edits what it created before the merge. Edits = stories + updates + purges.
+ */
+export function shares(size: WorkloadSize): Share[] {
+  const out: { stories: number[]; updates: Update[]; purges: number[] }[] =
+    Array.from({ length: AUTHORS }, () => ({ stories: [], updates: [], purges: [] }));
+  for (let i = 0; i < size.stories; i++) out[i % AUTHORS]!.stories.push(i);
+  for (const u of updates(size)) out[u.story % AUTHORS]!.updates.push(u);
+  for (const s of purges(size)) out[s % AUTHORS]!.purges.push(s);
+  return out;
+}
+
+/** The logical edits of a workload: creates + updates + purges (the unit of every engine's rate). */
+export function editCount(size: WorkloadSize): number {
+  return size.stories + size.updates + size.purges;
+}
+
+/**
+ * Tracks list positions for engines that address list items by index
+ * (Yjs, Automerge, Loro): stories are inserted at the front, as huskies does (HEAD).
+ */
+export class PositionMirror {
+  private order: number[] = [];
+  /** Records an insert at the front. */
+  prepend(story: number): void { this.order.unshift(story); }
+  /** The index of a story, or -1. */
+  indexOf(story: number): number { return this.order.indexOf(story); }
+  /** Removes a story; returns the index it had. */
+  remove(story: number): number {
+    const i = this.order.indexOf(story);
+    if (i >= 0) this.order.splice(i, 1);
+    return i;
+  }
+}

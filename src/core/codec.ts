@@ -31,6 +31,19 @@ class Writer {
     this.byte(n);
   }
   string(s: string, max: number): void {
+    // ASCII fast path (keys, ids, most values): one byte per char, written in
+    // place. Same bytes as utf8Encode, without its per-string arrays.
+    const n = s.length;
+    let ascii = true;
+    for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) { ascii = false; break; }
+    if (ascii) {
+      if (n > max) throw new RangeError(`string of ${n} bytes exceeds ${max}`);
+      this.uvarint(n);
+      this.reserve(n);
+      for (let i = 0; i < n; i++) this.buf[this.length + i] = s.charCodeAt(i);
+      this.length += n;
+      return;
+    }
     const b = utf8Encode(s);
     if (!b) throw new EncodeError('string holds a lone surrogate');
     if (b.length > max) throw new RangeError(`string of ${b.length} bytes exceeds ${max}`);
@@ -41,6 +54,7 @@ class Writer {
 }
 
 const f64 = new DataView(new ArrayBuffer(8));
+const f64Bytes = new Uint8Array(f64.buffer);
 
 function writeId(w: Writer, hex: string): void {
   const b = fromHex(hex);
@@ -72,7 +86,7 @@ function writeValue(w: Writer, v: Value): void {
     if (!Number.isFinite(v)) throw new EncodeError(`number must be finite: ${v}`);
     w.byte(3);
     f64.setFloat64(0, v === 0 ? 0 : v); // -0 is written as 0: one encoding per value
-    w.bytes(new Uint8Array(f64.buffer.slice(0)));
+    w.bytes(f64Bytes);
   } else if (typeof v === 'string') { w.byte(4); w.string(v, LIMITS.maxStringBytes); }
   else if (typeof v === 'object' && (v.make === 'map' || v.make === 'list')) w.byte(v.make === 'map' ? 5 : 6);
   else throw new EncodeError(`unsupported value: ${String(v)}`);

@@ -67,7 +67,7 @@ export class Document {
   private readonly applied = new Map<OpId, AppliedMeta>();
   private readonly headSet = new Set<OpId>();
   private readonly lastByAuthor = new Map<AuthorId, { seq: number; id: OpId; count: number }>();
-  private readonly pendingLocal = new Map<AuthorId, PreparedOp>();
+  private readonly pendingLocal = new Map<AuthorId, { prepared: PreparedOp; actions: readonly Action[] }>();
   private readonly buffer: DependencyBuffer;
   private clock = 0;
   private readonly validate: OpValidator | undefined;
@@ -108,15 +108,17 @@ export class Document {
     const draft = this.toOp(prepared, new Uint8Array(64));
     const reason = this.checkHeader(draft) ?? this.state.check(draft) ?? this.validate?.(this, draft);
     if (reason !== undefined) throw new InvariantError(`local op is invalid: ${reason}`);
-    this.pendingLocal.set(author, prepared);
+    // Keep the resolved actions: commit reuses them instead of resolving again.
+    this.pendingLocal.set(author, { prepared, actions: draft.actions });
     return prepared;
   }
 
   /** Applies a prepared op with its signature over `idBytes`; returns the op to persist and send. */
   commit(prepared: PreparedOp, signature: Uint8Array): Op {
-    assert(this.pendingLocal.get(prepared.header.author) === prepared, 'commit of an op that is not the pending one');
+    const pending = this.pendingLocal.get(prepared.header.author);
+    assert(pending?.prepared === prepared, 'commit of an op that is not the pending one');
     this.pendingLocal.delete(prepared.header.author);
-    const op = this.toOp(prepared, signature);
+    const op = this.toOp(prepared, signature, pending.actions);
     const reason = this.applyChecked(op);
     assert(reason === undefined, `local op failed to apply: ${reason}`);
     return op;
@@ -124,7 +126,7 @@ export class Document {
 
   /** Drops a prepared op that will not be signed (e.g. the signer failed). */
   abandon(prepared: PreparedOp): void {
-    if (this.pendingLocal.get(prepared.header.author) === prepared) this.pendingLocal.delete(prepared.header.author);
+    if (this.pendingLocal.get(prepared.header.author)?.prepared === prepared) this.pendingLocal.delete(prepared.header.author);
   }
 
   /** prepare + synchronous noble signature + commit, for tests, tools and the bench. */
@@ -133,9 +135,9 @@ export class Document {
     return this.commit(p, signBytes(keys.secretKey, p.idBytes));
   }
 
-  private toOp(p: PreparedOp, sig: Uint8Array): Op {
+  private toOp(p: PreparedOp, sig: Uint8Array, resolved?: readonly Action[]): Op {
     const resolve = (r: LocalRef): ObjId => (typeof r === 'string' ? r : actionObjId(p.id, r.self));
-    const actions: Action[] = p.actions.map((a) =>
+    const actions: readonly Action[] = resolved ?? p.actions.map((a): Action =>
       a.type === 'set' ? { type: 'set', obj: resolve(a.obj), key: a.key, value: a.value }
         : a.type === 'ins' ? { type: 'ins', obj: resolve(a.obj), after: resolve(a.after), value: a.value }
           : { type: 'del', obj: resolve(a.obj), elem: resolve(a.elem) });
@@ -348,8 +350,8 @@ export class IngestSession {
   private readonly auth: BatchAuthenticator;
 
   constructor(private readonly doc: Document, frames: readonly unknown[]) {
-    for (const f of frames) {
-      const d = decodeOp(f);
+    for (let i = 0; i < frames.length; i++) {
+      const d = decodeOp(frames[i]);
       if (d.ok) this.decoded.push(d.op);
       else { this.decoded.push(undefined); this.failed.push({ status: 'rejected', reason: d.reason }); }
     }

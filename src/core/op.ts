@@ -81,10 +81,26 @@ export function actionObjId(id: OpId, index: number): ObjId {
   return `${id}:${index}`;
 }
 
+/**
+ * Whether `obj` has the form `<64 chars>:<canonical decimal index>` that
+ * parseObjId accepts; checked without allocating (a hot path of DocState.check).
+ */
+export function isObjIdForm(obj: ObjId): boolean {
+  const n = obj.length;
+  if (n < 66 || n > 65 + 16 || obj.charCodeAt(64) !== 58 /* : */) return false;
+  // Canonical: digits only, no leading zero (but "0"), at most Number.MAX_SAFE_INTEGER.
+  if (obj.charCodeAt(65) === 48 /* 0 */ && n > 66) return false;
+  let index = 0;
+  for (let i = 65; i < n; i++) {
+    const c = obj.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return false;
+    index = index * 10 + c;
+  }
+  return index <= Number.MAX_SAFE_INTEGER;
+}
+
 /** Splits `<opId>:<index>` into its parts, or undefined for root/head/garbage. */
 export function parseObjId(obj: ObjId): { op: OpId; index: number } | undefined {
-  if (obj.length < 66 || obj.charCodeAt(64) !== 58 /* : */) return undefined;
-  const index = Number(obj.slice(65));
-  if (!Number.isSafeInteger(index) || index < 0 || String(index) !== obj.slice(65)) return undefined;
-  return { op: obj.slice(0, 64), index };
+  if (!isObjIdForm(obj)) return undefined;
+  return { op: obj.slice(0, 64), index: Number(obj.slice(65)) };
 }

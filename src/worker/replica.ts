@@ -97,7 +97,7 @@ export class Replica implements SyncHost {
     this.author = toHex(options.signer.publicKey);
     this.replicaId = options.replicaId ?? toHex(options.randomBytes(8));
     this.persister = new Persister(options.store, { schedule: options.schedule, persisted });
-    this.persister.onStatus(() => this.requestFlush());
+    this.persister.onStatus(() => this.emitStatus());
   }
 
   /** Opens a replica: replays the store in insertion order (CORE14) and builds the board index. */
@@ -220,7 +220,16 @@ export class Replica implements SyncHost {
     }
     for (const e of events) this.dirty.add(e.storyId);
     this.boardChanged = true;
-    this.requestFlush();
+    // A local edit shows at once (a keypress must reach the screen within a
+    // frame); remote bursts are coalesced.
+    if (origin === 'local') this.flushNow();
+    else this.requestFlush();
+  }
+
+  private flushNow(): void {
+    this.flushTimer?.();
+    this.flushTimer = undefined;
+    this.flush();
   }
 
   // Board patches, status and the automation check cost O(board) (the view is
@@ -241,8 +250,8 @@ export class Replica implements SyncHost {
   }
 
   private flush(): void {
-    this.lastFlush = this.options.now();
     if (this.boardChanged) {
+      this.lastFlush = this.options.now();
       this.boardChanged = false;
       this.emitPatch();
       this.scheduleAutomations();
