@@ -14,6 +14,7 @@ import type { EngineRun } from './engines/engine.js';
 import { rawRates } from './huskies-core.js';
 import { runRelayLoad } from './relay-load.js';
 import { benchFakeIdb, benchStorage } from './storage-bench.js';
+import { benchReplicaOpen } from './replica-open.js';
 import { markdown, type BenchResult, type Figures } from './report.js';
 import { FULL, QUICK, editCount, type WorkloadSize } from './workload.js';
 import { MemoryOpStore } from '../src/storage/memory-op-store.js';
@@ -121,6 +122,9 @@ async function main(): Promise<void> {
     [`MemoryOpStore, ${n} ops`]: await benchStorage(new MemoryOpStore(), n),
     [`IdbOpStore on fake-indexeddb, ${quick ? 2_000 : 10_000} ops`]: await benchFakeIdb(quick ? 2_000 : 10_000),
   };
+  const logOps = quick ? 10_000 : 100_000;
+  log(`replica start-up from a ${logOps}-op log`);
+  result.storage[`Replica start-up: replay of a ${logOps}-op board log to a ready replica (Node)`] = await benchReplicaOpen(logOps, runs);
 
   if (browser) result.browser = await runBrowserBenches();
   else log(quick ? 'browser benches: skipped in --quick' : 'browser benches: skipped (pass --browser)');
