@@ -12,7 +12,7 @@ import { findStory, lastRank, requireStoriesList, requireStory } from './story-l
 import { DEFAULT_SETTINGS, type Settings } from './view.js';
 
 export interface CommandContext {
-  /** The acting author (hex public key), written to createdBy/updatedBy. */
+  /** The acting author (hex public key); createdBy/updatedBy are read from op authors, not written. */
   readonly author: string;
   /** Now, in ms since the epoch, from the caller's clock. */
   readonly now: number;
@@ -120,8 +120,8 @@ export function createStory(doc: Document, ctx: CommandContext, input: CreateSto
   const out: LocalAction[] = [{ type: 'ins', obj: list, after: HEAD, value: { make: 'map' } }];
   const fields: Record<string, Primitive> = {
     id: input.id, kind: input.kind, title: input.title, description, stage, assignee, blocked: false,
-    blockedReason: null, retries: 0, archiveReason: null, rank, createdBy: ctx.author, createdAt: ctx.now,
-    updatedBy: ctx.author, updatedAt: ctx.now, doneAt: stage === 'done' ? ctx.now : null,
+    blockedReason: null, retries: 0, archiveReason: null, rank, createdAt: ctx.now,
+    updatedAt: ctx.now, doneAt: stage === 'done' ? ctx.now : null,
   };
   for (const [key, value] of Object.entries(fields)) out.push({ type: 'set', obj: s, key, value });
   const cl = out.length;
@@ -141,7 +141,6 @@ export function createStory(doc: Document, ctx: CommandContext, input: CreateSto
 }
 
 const touch = (elem: ObjId, ctx: CommandContext): LocalAction[] => [
-  { type: 'set', obj: elem, key: 'updatedBy', value: ctx.author },
   { type: 'set', obj: elem, key: 'updatedAt', value: ctx.now },
 ];
 

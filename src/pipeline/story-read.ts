@@ -70,6 +70,12 @@ export function readStory(state: DocState, list: ObjId, elem: ObjId, deleted: bo
     const bad = STORY_FIELDS[key]!(v);
     if (bad !== undefined) { issues.push(`${key} ${bad}`); out[key] = DEFAULTS[key]; } else out[key] = v;
   }
+  // Who created and last updated the story come from the signed ops themselves
+  // (the author of the op that set `id`, and of the one that last set
+  // `updatedAt`), not from self-declared fields: authenticated, and ~130
+  // bytes smaller per op.
+  out.createdBy = c.map.get('id')!.stamp.author;
+  out.updatedBy = c.map.get('updatedAt')?.stamp.author ?? out.createdBy;
   out.criteria = readCriteria(state, elem, get('criteria'), issues);
   out.dependsOn = readDeps(state, elem, get('dependsOn'), issues);
   return { elem, list, deleted, fields: out as unknown as StoryFields, issues };
