@@ -63,7 +63,11 @@ export function historyOf(doc: Document, storyElem: ObjId, names: Readonly<Recor
         changes.push({ field: f });
       }
     });
-    if (changes.length > 0) entries.push({ opId: op.id, author: op.author, name: names[op.author] ?? null, lamport: op.lamport, at, changes });
+    if (changes.length === 0) continue;
+    // The op that created the story reads as one line, not as every initial field.
+    const created = changes.find((c) => c.field === 'created');
+    const shown = created ? [{ field: 'created', value: changes.find((c) => c.field === 'title')?.value ?? null }] : changes;
+    entries.push({ opId: op.id, author: op.author, name: names[op.author] ?? null, lamport: op.lamport, at, changes: shown });
   }
   return entries;
 }
