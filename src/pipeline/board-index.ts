@@ -61,15 +61,22 @@ export class BoardIndex implements StoryLookup {
   get view(): BoardView {
     if (this.cached) return this.cached;
     const byStage = Object.fromEntries(STAGES.map((s) => [s, this.columns[s].slice()])) as Record<Stage, StoryView[]>;
+    this.cached = { ...this.meta(), stories: STAGES.flatMap((s) => byStage[s]), byStage };
+    return this.cached;
+  }
+
+  /** The board-level part of the view, without copying the columns (cheap enough per edit). */
+  meta(): Omit<BoardView, 'stories' | 'byStage'> {
     const purgedIds = [...this.deadById.keys()].filter((id) => !this.liveById.has(id)).sort();
     const issues: string[] = [];
     for (const r of this.raws.values()) if (!r.deleted && r.fields === undefined) issues.push(`story ${r.elem}: ${r.issues.join(', ')}`);
     for (const [id, s] of this.liveById) if (s.size > 1) issues.push(`duplicate story id ${id}: ${s.size} stories, showing ${minOf(s)}`);
-    this.cached = {
-      initialised: this.lists.size > 0, stories: STAGES.flatMap((s) => byStage[s]), byStage,
-      settings: this.settings, names: { ...this.names }, purgedIds, issues: issues.sort(),
-    };
-    return this.cached;
+    return { initialised: this.lists.size > 0, settings: this.settings, names: { ...this.names }, purgedIds, issues: issues.sort() };
+  }
+
+  /** The board's settings (merged, validated). */
+  get currentSettings(): Settings {
+    return this.settings;
   }
 
   /** The live view of one story. */

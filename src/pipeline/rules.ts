@@ -32,8 +32,13 @@ const RULES: readonly AutomationRule[] = ['retry-limit', 'archive-done', 'promot
 
 /** The automatic commands due now, in a deterministic order (PIPE21–PIPE23). */
 export function dueAutomations(view: BoardView, now: number, settings: Settings = view.settings): Automation[] {
+  return dueFor(view.stories, now, settings);
+}
+
+/** The automatic commands due now for some stories (e.g. only those an edit touched). */
+export function dueFor(stories: Iterable<BoardView['stories'][number]>, now: number, settings: Settings): Automation[] {
   const out: Automation[] = [];
-  for (const s of view.stories) {
+  for (const s of stories) {
     for (const rule of RULES) if (due(rule, s, settings, now)) out.push({ type: 'auto', rule, storyId: s.id });
   }
   return out;

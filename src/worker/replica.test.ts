@@ -172,4 +172,23 @@ describe('replica', () => {
     expect(h[h.length - 1]).toMatchObject({ name: 'Ada', at: clock.now() });
     expect(h[h.length - 1]!.changes).toContainEqual({ field: 'stage', value: 'current' });
   });
+
+  test('[PIPE22][PIPE23] the replica runs the automatic rules on its injected clock', async () => {
+    const clock = new ManualClock();
+    const r = await openReplica(new MemoryOpStore(), clock, 1);
+    const [done, flaky] = await boardWithStories(r, ['finished', 'flaky']);
+    await r.command({ type: 'move', storyId: done!, stage: 'done' });
+    for (let i = 0; i < 4; i++) await r.command({ type: 'retry', storyId: flaky! });
+    // Retry limit passed: blocked as soon as the scheduled check runs.
+    const blocked = new Promise<void>((resolve) => { const off = r.onEvents((es) => { if (es.some((e) => e.type === 'blocked')) { off(); resolve(); } }); });
+    clock.advance(0);
+    await blocked;
+    expect(r.story(flaky!)?.blocked).toBe(true);
+    expect(r.story(done!)?.stage).toBe('done');
+    // Four hours later the done story is archived as completed.
+    const archived = new Promise<void>((resolve) => { const off = r.onEvents((es) => { if (es.some((e) => e.type === 'archived')) { off(); resolve(); } }); });
+    clock.advance(4 * 60 * 60 * 1000);
+    await archived;
+    expect(r.story(done!)).toMatchObject({ stage: 'archived', archiveReason: 'completed' });
+  });
 });

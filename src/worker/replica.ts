@@ -6,7 +6,7 @@
 // emits the transition events. Nothing polls.
 import { Document, toHex, type CoreDump, type IngestResult, type LocalAction, type Op } from '../core/index.js';
 import {
-  BoardIndex, commandActions, dueAutomations, newStoryId, validateOpForBoard,
+  BoardIndex, commandActions, dueAutomations, dueFor, newStoryId, validateOpForBoard,
   type BoardEvent, type BoardView, type Command, type StoryView,
 } from '../pipeline/index.js';
 import { decodeLogFile, encodeLogFile } from '../protocol/log-file.js';
@@ -107,7 +107,7 @@ export class Replica implements SyncHost {
     const result = replica.doc.replay(stored);
     for (const op of result.applied) replica.byId.set(op.id, op);
     replica.index = new BoardIndex(replica.doc);
-    replica.scheduleAutomations();
+    replica.scheduleAutomations('all');
     return replica;
   }
 
@@ -253,15 +253,15 @@ export class Replica implements SyncHost {
     if (this.boardChanged) {
       this.lastFlush = this.options.now();
       this.boardChanged = false;
-      this.emitPatch();
-      this.scheduleAutomations();
+      const ids = [...this.dirty];
+      this.dirty.clear();
+      this.emitPatch(ids);
+      this.scheduleAutomations(ids);
     }
     this.emitStatus();
   }
 
-  private emitPatch(): void {
-    const ids = [...this.dirty];
-    this.dirty.clear();
+  private emitPatch(ids: readonly string[]): void {
     if (this.boardListeners.size === 0) return;
     const upserts: StoryView[] = [];
     const removed: string[] = [];
@@ -271,7 +271,7 @@ export class Replica implements SyncHost {
   }
 
   private patch(full: boolean, upserts: StoryView[], removed: string[]): BoardPatch {
-    const v = this.index.view;
+    const v = this.index.meta();
     return { full, upserts, removed, initialised: v.initialised, settings: v.settings, names: v.names, purgedIds: v.purgedIds, issues: v.issues };
   }
 
@@ -298,23 +298,44 @@ export class Replica implements SyncHost {
     for (const cmd of dueAutomations(this.index.view, now)) {
       try { await this.command(cmd); } catch { /* re-checked next time */ }
     }
-    this.scheduleAutomations();
+    this.scheduleAutomations('all');
   }
 
-  private scheduleAutomations(): void {
+  /**
+   * Checks the rules for the stories that changed (every story at start, when
+   * the settings change, and after a run) and arms the timer for the next
+   * done story to archive. Checking only what changed keeps an edit O(1) in
+   * the size of the board.
+   */
+  private scheduleAutomations(touched: Iterable<string> | 'all'): void {
     if (this.closed) return;
-    this.automationTimer?.();
-    const view = this.index.view;
+    const settings = this.index.currentSettings;
+    const all = touched === 'all' || settings !== this.lastSettings;
+    this.lastSettings = settings;
     const now = this.options.now();
-    if (dueAutomations(view, now).length > 0) {
-      this.automationTimer = this.options.schedule(() => { void this.runAutomations(); }, 0);
+    const stories: StoryView[] = [];
+    if (all) stories.push(...this.index.view.stories);
+    else for (const id of touched) { const s = this.index.story(id); if (s) stories.push(s); }
+    if (all) this.nextArchiveAt = Infinity;
+    for (const s of stories) {
+      if (s.stage === 'done') this.nextArchiveAt = Math.min(this.nextArchiveAt, (s.doneAt ?? s.updatedAt) + settings.archiveAfterMs);
+    }
+    if (dueFor(stories, now, settings).length > 0) {
+      this.automationTimer?.();
+      this.automationArmedAt = now;
+      this.automationTimer = this.options.schedule(() => { this.automationTimer = undefined; void this.runAutomations(); }, 0);
       return;
     }
-    // The next done story to archive decides when to look again.
-    let next = Infinity;
-    for (const s of view.byStage.done) next = Math.min(next, (s.doneAt ?? s.updatedAt) + view.settings.archiveAfterMs);
-    if (next < Infinity) this.automationTimer = this.options.schedule(() => { void this.runAutomations(); }, Math.max(0, next - now));
+    if (this.nextArchiveAt < Infinity && (this.automationTimer === undefined || this.automationArmedAt > this.nextArchiveAt)) {
+      this.automationTimer?.();
+      this.automationArmedAt = this.nextArchiveAt;
+      this.automationTimer = this.options.schedule(() => { this.automationTimer = undefined; void this.runAutomations(); }, Math.max(0, this.nextArchiveAt - now));
+    }
   }
+
+  private lastSettings: BoardView['settings'] | undefined;
+  private nextArchiveAt = Infinity;
+  private automationArmedAt = Infinity;
 
   // ---- subscriptions ----
 

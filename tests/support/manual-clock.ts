@@ -1,5 +1,7 @@
 // A manual clock and scheduler for deterministic tests: time moves only when
 // the test calls advance(); due callbacks run in time order.
+import { Prng } from './prng.js';
+
 export class ManualClock {
   private time: number;
   private seq = 0;
@@ -37,19 +39,8 @@ export class ManualClock {
   }
 }
 
-/** Seeded random bytes (mulberry32), for injected randomness. */
+/** Seeded random bytes, for injected randomness. */
 export function seededBytes(seed: number): (n: number) => Uint8Array {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = next() & 255;
-    return out;
-  };
+  const prng = new Prng(seed);
+  return (n) => prng.bytes(n);
 }

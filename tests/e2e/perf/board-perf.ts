@@ -11,6 +11,7 @@ import { expect, type Page } from '@playwright/test';
 import { Document, HEAD, ROOT, keyPairFromSeed, toHex, type LocalAction, type ObjId } from '../../../src/core/index.js';
 import { validateOpForBoard } from '../../../src/pipeline/index.js';
 import { encodeLogFile } from '../../../src/protocol/log-file.js';
+import { Prng } from '../../support/prng';
 
 export interface BackupSize {
   /** Stories created (one op each). */
@@ -29,17 +30,6 @@ function rankOf(i: number): string {
   let out = '';
   for (let k = 0; k < 4; k++) { out = DIGITS[i % 62]! + out; i = Math.floor(i / 62); }
   return `${out}V`;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410 §7): Node's native signer is ~30× noble.
@@ -97,7 +87,8 @@ export function generateBackup(size: BackupSize): Uint8Array {
     const op = commit(actions);
     stories.push({ elem: `${op.id}:0`, criteria: crit.map((c) => `${op.id}:${c}`) });
   }
-  const r = mulberry32(size.seed ?? 1);
+  const prng = new Prng(size.seed ?? 1);
+  const r = () => prng.float();
   for (let i = doc.ops().length; i < size.ops; i++) {
     const story = stories[Math.floor(r() * stories.length)]!;
     const k = r();
