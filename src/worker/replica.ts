@@ -74,7 +74,7 @@ export interface ReplicaDump extends CoreDump {
 type Listener<T> = (value: T) => void;
 
 /** Longest a board patch waits during a burst of applied batches. */
-const FLUSH_MS = 50;
+const FLUSH_MS = 16;
 
 export class Replica implements SyncHost {
   readonly doc: Document;
