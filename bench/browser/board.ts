@@ -1,0 +1,63 @@
+// Browser benchmark (issue 4/6): the board as people use it, in Debian's
+// Chromium, against the app `npm start` serves — time from a keypress to the
+// card on screen on a 10,000-story board, and cold open of a 100,000-op board
+// to `huskies:board-ready`. Sizes shrink with HUSKIES_BENCH_BOARD_SCALE (0–1).
+import { spawn } from 'node:child_process';
+import { chromium } from '@playwright/test';
+import { chromiumLaunchOptions } from '../../tests/e2e/support/browser.js';
+import { cachedBackup, measureColdOpen, measureKeyMove, openNewBoard, seedFromBackup } from '../../tests/e2e/perf/board-perf.js';
+
+const SCALE = Number(process.env.HUSKIES_BENCH_BOARD_SCALE ?? 1);
+const PORT = Number(process.env.HUSKIES_BENCH_PORT ?? 8798);
+
+async function startApp(): Promise<() => void> {
+  const child = spawn(process.execPath, ['scripts/start.js'], { env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('running at')) resolve(); });
+    child.on('exit', (code) => reject(new Error(`npm start exited with ${code}`)));
+  });
+  return () => child.kill();
+}
+
+export async function run(): Promise<Record<string, number>> {
+  const stop = await startApp();
+  const browser = await chromium.launch(chromiumLaunchOptions());
+  // tsx keeps function names with an `__name` helper that functions sent to
+  // page.evaluate then reference; give the page a no-op one.
+  const newContext = async () => {
+    const ctx = await browser.newContext({ baseURL: `http://127.0.0.1:${PORT}` });
+    await ctx.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+    return ctx;
+  };
+  try {
+    const stories = Math.max(100, Math.round(10_000 * SCALE));
+    const keyCtx = await newContext();
+    const page = await keyCtx.newPage();
+    await openNewBoard(page);
+    await seedFromBackup(page, await cachedBackup({ stories, ops: stories + 1 }));
+    const move = await measureKeyMove(page, 50);
+    await keyCtx.close();
+
+    const ops = Math.max(1_000, Math.round(100_000 * SCALE));
+    const coldCtx = await newContext();
+    const cold = await coldCtx.newPage();
+    await openNewBoard(cold);
+    await seedFromBackup(cold, await cachedBackup({ stories: Math.round(ops / 10), ops }), 1_500_000);
+    const coldMs = await measureColdOpen(cold);
+    await coldCtx.close();
+    return {
+      boardStories: stories,
+      keypressToDomMedianMs: move.dom.median,
+      keypressToPaintMedianMs: move.frame.median,
+      coldOpenOps: ops,
+      coldOpenMs: coldMs,
+    };
+  } finally {
+    await browser.close();
+    stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await run(), null, 2));
+}
