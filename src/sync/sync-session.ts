@@ -37,7 +37,7 @@ export interface SyncSessionOptions {
   readonly name?: string;
   /** Live ops that may wait for the transport before the peer is dropped as slow (SYNC9; default 256). */
   readonly maxQueuedOps?: number;
-  /** Stop handing frames to the transport while its bufferedAmount is at least this (default 64 KiB). */
+  /** Stop handing frames to the transport while its bufferedAmount is at least this (default 256 KiB). */
   readonly highWaterBytes?: number;
   /** Bad frames after which the peer is disconnected (SYNC11; default 8). */
   readonly maxBadFrames?: number;
@@ -46,6 +46,13 @@ export interface SyncSessionOptions {
   /** Ops queued to answer wants, at most; further wants are ignored until they drain (default 4096). */
   readonly maxAnswerOps?: number;
 }
+
+/**
+ * Catch-up and answers go out in `ops` messages of up to this size, chunked
+ * into 16 KiB frames (SYNC3): fewer, larger batches let the receiver verify
+ * hundreds of signatures at once instead of a frame's worth.
+ */
+const STREAM_MESSAGE_BYTES = 128 * 1024;
 
 /** Received `ops` batches that may be verifying at once (SYNC9 keeps memory bounded). */
 const MAX_RECEIVING = 8;
@@ -87,7 +94,7 @@ export class SyncSession {
     this.opts = {
       name: options.name,
       maxQueuedOps: options.maxQueuedOps ?? 256,
-      highWaterBytes: options.highWaterBytes ?? 64 * 1024,
+      highWaterBytes: options.highWaterBytes ?? 256 * 1024,
       maxBadFrames: options.maxBadFrames ?? 8,
       maxWantsInFlight: options.maxWantsInFlight ?? 4096,
       maxAnswerOps: options.maxAnswerOps ?? 4096,
@@ -301,9 +308,11 @@ export class SyncSession {
   private take(list: readonly Uint8Array[], from: number): Uint8Array[] {
     const out: Uint8Array[] = [];
     let size = 2 + 2;
+    // As large as the room left under the high-water mark allows (at least a frame).
+    const budget = Math.min(STREAM_MESSAGE_BYTES, Math.max(MAX_FRAME_BYTES, this.opts.highWaterBytes - this.transport.bufferedAmount));
     for (let i = from; i < list.length && out.length < MAX_OPS_PER_MESSAGE; i++) {
       const add = varintSize(list[i]!.length) + list[i]!.length;
-      if (out.length > 0 && size + add > MAX_FRAME_BYTES) break;
+      if (out.length > 0 && size + add > budget) break;
       out.push(list[i]!);
       size += add;
     }
@@ -311,7 +320,7 @@ export class SyncSession {
   }
 
   private sendOps(ops: Uint8Array[]): void {
-    if (opsMessageSize(ops.map((o) => o.length)) > MAX_FRAME_BYTES && ops.length > 1) throw new Error('packing bug');
+    if (opsMessageSize(ops.map((o) => o.length)) > STREAM_MESSAGE_BYTES && ops.length > 1) throw new Error('packing bug');
     this.counts.sent += ops.length;
     this.send({ type: 'ops', ops });
   }
