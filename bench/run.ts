@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     [`MemoryOpStore, ${n} ops`]: await benchStorage(new MemoryOpStore(), n),
     [`IdbOpStore on fake-indexeddb, ${quick ? 2_000 : 10_000} ops`]: await benchFakeIdb(quick ? 2_000 : 10_000),
   };
-  const logOps = quick ? 10_000 : 100_000;
+  const logOps = quick ? 4_000 : 100_000;
   log(`replica start-up from a ${logOps}-op log`);
   result.storage[`Replica start-up: replay of a ${logOps}-op board log to a ready replica (Node)`] = await benchReplicaOpen(logOps, runs);
 

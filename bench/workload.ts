@@ -7,7 +7,7 @@ export const STAGES = ['backlog', 'current', 'qa', 'merge', 'done'] as const;
 
 export interface WorkloadSize { stories: number; updates: number; purges: number }
 export const FULL: WorkloadSize = { stories: 10_000, updates: 50_000, purges: 1_000 };
-export const QUICK: WorkloadSize = { stories: 2_000, updates: 10_000, purges: 200 };
+export const QUICK: WorkloadSize = { stories: 800, updates: 4_000, purges: 80 };
 
 /** A small seeded PRNG (mulberry32). */
 export function rng(seed: number): () => number {
