@@ -4,7 +4,7 @@
 import { CommandError, type BoardEvent, type Command } from '../pipeline/index.js';
 import { IdbOpStore } from '../storage/idb-op-store.js';
 import type { PortLike } from '../sync/port-transport.js';
-import { FaultInjectingOpStore } from './fault-injecting-op-store.js';
+import { FailingOpStore } from '../storage/failing-op-store.js';
 import { claimIdentity, type LockPort } from './identity.js';
 import { Replica, type BoardPatch, type ImportReport, type ReplicaDump, type ReplicaStatus } from './replica.js';
 import type { HistoryEntry } from './history.js';
@@ -69,7 +69,7 @@ const randomBytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 export function createWorkerApi(): WorkerApi {
   let replica: Replica | undefined;
   let sync: RoomSync | undefined;
-  let store: FaultInjectingOpStore | undefined;
+  let store: FailingOpStore | undefined;
   let name = '';
   const need = (): Replica => {
     if (!replica) throw new Error('the replica is not open');
@@ -81,7 +81,7 @@ export function createWorkerApi(): WorkerApi {
       const t0 = performance.now();
       name = options.name;
       const idb = await IdbOpStore.open(options.roomId);
-      store = new FaultInjectingOpStore(idb);
+      store = new FailingOpStore(idb);
       const locks = (globalThis.navigator as { locks?: LockPort } | undefined)?.locks;
       const identity = await claimIdentity(idb, options.roomId, () => randomBytes(32), locks);
       const [signer, verifier] = await Promise.all([bestSigner(identity.seed), bestVerifier()]);
@@ -130,7 +130,7 @@ export function createWorkerApi(): WorkerApi {
     },
     async simulateStorageFailure(kind) {
       if (!store) return;
-      store.failing = kind;
+      store.failWhile = kind ?? undefined;
       if (kind === null) need().retryPersist();
     },
     async sessions() { return sync?.sessionRows() ?? []; },

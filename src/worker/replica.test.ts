@@ -6,7 +6,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { MemoryOpStore, createMemoryBacking } from '../storage/memory-op-store.js';
 import { IdbOpStore } from '../storage/idb-op-store.js';
 import type { OpStore, MetaStore } from '../storage/op-store.js';
-import { FailingOpStore } from '../../tests/support/failing-op-store.js';
+import { FailingOpStore } from '../storage/failing-op-store.js';
 import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
 import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';

@@ -1,8 +1,8 @@
 // FailingOpStore injects append failures and otherwise behaves as the store it wraps.
 import { expect, test } from 'vitest';
-import { createMemoryBacking, MemoryOpStore } from '../../src/storage/memory-op-store';
-import { contractOp, opStoreContract } from '../../src/storage/op-store-contract';
-import { FailingOpStore } from './failing-op-store';
+import { createMemoryBacking, MemoryOpStore } from './memory-op-store.js';
+import { contractOp, opStoreContract } from './op-store-contract.js';
+import { FailingOpStore } from './failing-op-store.js';
 
 test('[STORE8] the next N appends fail with the chosen kind, write nothing, then delegate', async () => {
   const store = new FailingOpStore(new MemoryOpStore()).failNextAppends(2, 'quota');

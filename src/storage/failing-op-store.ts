@@ -1,8 +1,9 @@
 // FailingOpStore: wraps any OpStore and makes `append` fail on demand with a
-// chosen OpStoreError kind — for the replica's persist-failure tests (DESIGN §3:
-// failures are shown, ops stay queued and are retried, nothing is dropped).
+// chosen OpStoreError kind — for the replica's persist-failure tests and the
+// debug panel's "simulate a storage failure" switch (DESIGN §3: failures are
+// shown, ops stay queued and are retried, nothing is dropped).
 // A failed append writes nothing, like an aborted IndexedDB transaction.
-import { OpStoreError, type OpStore, type OpStoreErrorKind, type StoredOp } from '../../src/storage/op-store';
+import { OpStoreError, type OpStore, type OpStoreErrorKind, type StoredOp } from './op-store.js';
 
 export class FailingOpStore implements OpStore {
   private remainingFailures = 0;
