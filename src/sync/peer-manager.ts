@@ -2,7 +2,8 @@
 // turns announcements from the signalling client into one WebRTC connection
 // per peer, hands each connected transport to the sync layer, and reconnects
 // while the peer is still announced. Its peer list feeds the peers panel.
-import { backoffDelay, realClock, type SignallingClient, type SignallingClock } from './signalling-client';
+import { backoffDelay } from './backoff.js';
+import { realClock, type SignallingClient, type SignallingClock } from './signalling-client';
 import type { Transport } from './transport';
 import { WebRtcTransport, type PeerConnection } from './webrtc-transport';
 

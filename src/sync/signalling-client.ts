@@ -7,6 +7,7 @@
 // state so the UI can say "cannot reach the relay" or "wrong room secret".
 import { encodeClientFrame, parseServerFrame, RATE_BURST, RATE_FRAMES_PER_SECOND } from '../protocol/relay-frames';
 import { WRONG_ROOM_SECRET, type RoomCipher } from './room-crypto';
+import { backoffDelay } from './backoff.js';
 
 /** The part of a WebSocket this client uses: the browser's, or `ws` in Node. */
 export interface SignallingSocket {
@@ -108,11 +109,7 @@ export const realClock: SignallingClock = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-/** Backoff before attempt `failures + 1`: 1 s doubling to 30 s, plus up to 25 % jitter, capped (RTC10). */
-export function backoffDelay(failures: number, random: number, minMs = 1_000, maxMs = 30_000): number {
-  const base = minMs * 2 ** Math.min(failures, 30);
-  return Math.min(maxMs, base * (1 + 0.25 * random));
-}
+export { backoffDelay } from './backoff.js';
 
 export function createSignallingClient(options: SignallingOptions): SignallingClient {
   const clock = options.clock ?? realClock;
