@@ -33,15 +33,10 @@ export interface ReplicaOptions {
 }
 
 /** A change to the board for the UI: upserted and removed stories plus board-level data. */
-export interface BoardPatch {
+export interface BoardPatch extends Omit<BoardView, 'stories' | 'byStage'> {
   readonly full: boolean;
   readonly upserts: StoryView[];
   readonly removed: string[];
-  readonly initialised: boolean;
-  readonly settings: BoardView['settings'];
-  readonly names: BoardView['names'];
-  readonly purgedIds: readonly string[];
-  readonly issues: readonly string[];
 }
 
 export interface ReplicaStatus {
@@ -211,10 +206,11 @@ export class Replica implements SyncHost {
   private afterApply(ops: readonly Op[], origin: string): void {
     if (ops.length === 0) return;
     for (const op of ops) this.byId.set(op.id, op);
-    this.persister.enqueue(ops.map((op) => ({ id: op.id, bytes: op.bytes })));
+    // One record per op serves both the store and the sync sessions.
+    const records = ops.map((op) => ({ id: op.id, bytes: op.bytes }));
+    this.persister.enqueue(records);
     const events = this.index.update(ops, this.options.now());
-    const payload = ops.map((op) => ({ id: op.id, bytes: op.bytes }));
-    for (const l of this.appliedListeners) l(payload, origin);
+    for (const l of this.appliedListeners) l(records, origin);
     if (events.length > 0) {
       for (const l of this.eventListeners) l(events);
     }
@@ -271,8 +267,7 @@ export class Replica implements SyncHost {
   }
 
   private patch(full: boolean, upserts: StoryView[], removed: string[]): BoardPatch {
-    const v = this.index.meta();
-    return { full, upserts, removed, initialised: v.initialised, settings: v.settings, names: v.names, purgedIds: v.purgedIds, issues: v.issues };
+    return { ...this.index.meta(), full, upserts, removed };
   }
 
   /** The whole board as a patch (for a new subscriber). */
