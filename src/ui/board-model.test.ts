@@ -1,5 +1,5 @@
 // The UI's board model without a browser: patches, column order, drop ranks
-// and filters (docs/spec-ui.md UI3, UI4, UI10).
+// and filters (docs/SPEC.md UI3, UI4, UI10).
 import { describe, expect, test } from 'vitest';
 import { applyPatch, emptyColumns, filterColumns, matches, NO_FILTER, positionBefore, rankAt } from './board-model.js';
 import type { BoardPatch, StoryView } from './replica-client.js';

@@ -1,4 +1,4 @@
-// The UI's plain-data model of the board (docs/spec-ui.md UI3, UI4, UI6):
+// The UI's plain-data model of the board (docs/SPEC.md UI3, UI4, UI6):
 // applying worker patches to a Map of stories, deriving sorted columns, the
 // rank of a drop or keyboard move, and the search filter. No runes and no
 // CRDT here — only the StoryView snapshots the worker sends.

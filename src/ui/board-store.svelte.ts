@@ -1,4 +1,4 @@
-// The UI's reactive mirror of one board (docs/spec-ui.md UI3): it opens the
+// The UI's reactive mirror of one board (docs/SPEC.md UI3): it opens the
 // replica worker through ReplicaClient, folds board patches into a Map kept
 // in `$state.raw` (replaced whole on each patch, never deeply proxied — STYLE
 // 12), and keeps status, sync, the activity feed and the UI's own state

@@ -1,4 +1,4 @@
-// The safe markdown subset as data (docs/spec-ui.md UI7): no HTML is ever
+// The safe markdown subset as data (docs/SPEC.md UI7): no HTML is ever
 // parsed and only absolute http(s) links survive.
 import { describe, expect, test } from 'vitest';
 import { parseInline, parseMarkdown, safeHref } from './markdown.js';

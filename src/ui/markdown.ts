@@ -1,5 +1,5 @@
 // A tiny, safe markdown renderer for story descriptions written by peers
-// (docs/spec-ui.md UI7). It parses a small subset — paragraphs, headings,
+// (docs/SPEC.md UI7). It parses a small subset — paragraphs, headings,
 // bold/italic, inline and fenced code, lists, links — into plain data, then
 // builds DOM nodes with createElement/createTextNode. Peer text is never
 // parsed as HTML ({@html} is not used), links are absolute http(s) only,

@@ -1,4 +1,4 @@
-// Where this tab's board comes from (docs/spec-ui.md UI1, UI2): the room in
+// Where this tab's board comes from (docs/SPEC.md UI1, UI2): the room in
 // the URL fragment (or a new one), the display name kept in localStorage,
 // and the small browser helpers for downloads. No runes, no CRDT.
 import { createRoom, formatRoomFragment, parseRoomLink, type RoomCredentials } from './replica-client.js';

@@ -173,7 +173,7 @@ describe('replica', () => {
     expect(h[h.length - 1]!.changes).toContainEqual({ field: 'stage', value: 'current' });
   });
 
-  test('[PIPE22][PIPE23] the replica runs the automatic rules on its injected clock', async () => {
+  test('[REPL11][PIPE22][PIPE23] the replica runs the automatic rules on its injected clock', async () => {
     const clock = new ManualClock();
     const r = await openReplica(new MemoryOpStore(), clock, 1);
     const [done, flaky] = await boardWithStories(r, ['finished', 'flaky']);

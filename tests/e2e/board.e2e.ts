@@ -1,4 +1,4 @@
-// The board UI in real Chromium (docs/spec-ui.md): create, edit, move by
+// The board UI in real Chromium (docs/SPEC.md): create, edit, move by
 // drag and by keyboard, reorder, reload, offline, purge, two tabs, storage
 // failure, debug dump, backup round trip and hostile markdown. Every wait is
 // on a locator or condition, never a sleep.

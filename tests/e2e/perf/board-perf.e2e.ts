@@ -1,4 +1,4 @@
-// Runs the board measurements (docs/spec-ui.md UI15). By default on a small
+// Runs the board measurements (docs/SPEC.md UI15). By default on a small
 // board, only to check that they work; HUSKIES_UI_BENCH=1 runs them at full
 // size (10,000 stories; a 100,000-op cold open) and prints the figures.
 import { expect, test } from '@playwright/test';

@@ -1,4 +1,4 @@
-// Board UI measurements in real Chromium (docs/spec-ui.md UI15), as
+// Board UI measurements in real Chromium (docs/SPEC.md UI15), as
 // functions the bench runner can call: a seeded backup generator (Node, with
 // the core and pipeline), seeding a board through the Backup dialog, the
 // keypress → card-on-screen latency, search typing → filtered board, and the
