@@ -14,7 +14,7 @@ function newStory(i: number): Y.Map<unknown> {
   return m;
 }
 
-function build(size: WorkloadSize): { docs: Y.Doc[]; applyMs: number } {
+export function build(size: WorkloadSize): { docs: Y.Doc[]; applyMs: number } {
   const base = new Y.Doc();
   base.clientID = 100;
   base.getArray('stories'); // the empty board: a root type needs no update, but sync the base anyway

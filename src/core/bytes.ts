@@ -5,15 +5,32 @@
 
 const HEX = '0123456789abcdef';
 const HEX_PAIRS: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
+const HEX_CODES = Uint16Array.from(HEX, (c) => c.charCodeAt(0));
+const HEX_SCRATCH = new Uint16Array(64);
 
 /** Lowercase hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i]!]!;
-  return out;
+  // One flat string from char codes: ids become Map keys, and a string built
+  // by 32 concatenations is a rope V8 must flatten before hashing it.
+  const n = bytes.length;
+  if (n > 1024) {
+    // Long input (not an id): keep fromCharCode's argument count small.
+    const parts: string[] = [];
+    for (let i = 0; i < n; i++) parts.push(HEX_PAIRS[bytes[i]!]!);
+    return parts.join('');
+  }
+  const codes = n <= 32 ? HEX_SCRATCH : new Uint16Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i]!;
+    codes[2 * i] = HEX_CODES[b >> 4]!;
+    codes[2 * i + 1] = HEX_CODES[b & 15]!;
+  }
+  const view = codes.length === 2 * n ? codes : codes.subarray(0, 2 * n);
+  return String.fromCharCode.apply(null, view as unknown as number[]);
 }
 
-function hexNibble(code: number): number {
+/** The value of one lowercase hex digit's char code, or -1. */
+export function hexNibble(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;
   if (code >= 97 && code <= 102) return code - 87;
   return -1;

@@ -2,10 +2,10 @@
 // docs/SPEC.md). Every op has exactly one encoding: minimal varints, sorted
 // deps, fixed tags, no trailing bytes. The decoder rejects anything else, so
 // one op can never travel under two ids.
-import { compareBytes, fromHex, toHex, utf8Decode, utf8Encode } from './bytes.js';
+import { compareBytes, fromHex, hexNibble, toHex, utf8Decode, utf8Encode } from './bytes.js';
 import { sha256 } from './hash.js';
 import {
-  FORMAT_VERSION, HEAD, LIMITS, ROOT, SIG_BYTES, actionObjId, parseObjId,
+  FORMAT_VERSION, HEAD, LIMITS, ROOT, SIG_BYTES, actionObjId, isObjIdForm, objIdIndex,
   type Action, type LocalAction, type LocalRef, type Op, type OpHeader, type Value,
 } from './op.js';
 
@@ -13,7 +13,10 @@ import {
 export class EncodeError extends TypeError {}
 
 class Writer {
-  private buf = new Uint8Array(256);
+  // One scratch buffer reused by every encode (the core is synchronous, so
+  // encodes never interleave); result() copies out exactly what was written.
+  private static scratch = new Uint8Array(4096);
+  private buf = Writer.scratch;
   length = 0;
   private reserve(n: number): void {
     if (this.length + n <= this.buf.length) return;
@@ -22,9 +25,24 @@ class Writer {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
+    if (size <= LIMITS.maxOpBytes * 2) Writer.scratch = next;
   }
   byte(b: number): void { this.reserve(1); this.buf[this.length++] = b; }
   bytes(b: Uint8Array): void { this.reserve(b.length); this.buf.set(b, this.length); this.length += b.length; }
+  /** 32 bytes from 64 lowercase hex characters, written in place; false when `hex` is not that. */
+  hexId(hex: string): boolean {
+    if (typeof hex !== 'string' || hex.length !== 64) return false;
+    this.reserve(32);
+    const buf = this.buf;
+    for (let i = 0; i < 32; i++) {
+      const hi = hexNibble(hex.charCodeAt(2 * i));
+      const lo = hexNibble(hex.charCodeAt(2 * i + 1));
+      if ((hi | lo) < 0) return false;
+      buf[this.length + i] = (hi << 4) | lo;
+    }
+    this.length += 32;
+    return true;
+  }
   uvarint(n: number): void {
     if (!Number.isSafeInteger(n) || n < 0) throw new EncodeError(`not a uint: ${n}`);
     while (n >= 0x80) { this.byte((n % 0x80) | 0x80); n = Math.floor(n / 0x80); }
@@ -50,16 +68,19 @@ class Writer {
     this.uvarint(b.length);
     this.bytes(b);
   }
-  result(): Uint8Array { return this.buf.slice(0, this.length); }
+  /** A copy of what was written, with `room` zero bytes after it. */
+  result(room = 0): Uint8Array {
+    const out = new Uint8Array(this.length + room);
+    out.set(this.buf.subarray(0, this.length));
+    return out;
+  }
 }
 
 const f64 = new DataView(new ArrayBuffer(8));
 const f64Bytes = new Uint8Array(f64.buffer);
 
 function writeId(w: Writer, hex: string): void {
-  const b = fromHex(hex);
-  if (!b || b.length !== 32) throw new EncodeError(`not a 32-byte hex id: ${hex}`);
-  w.bytes(b);
+  if (!w.hexId(hex)) throw new EncodeError(`not a 32-byte hex id: ${hex}`);
 }
 
 // Ref tags: 0 = root (container position) or head (list position), 1 = an
@@ -73,9 +94,8 @@ function writeRef(w: Writer, ref: LocalRef, zero: string, selfLimit: number): vo
     return;
   }
   if (ref === zero) { w.byte(0); return; }
-  const parsed = parseObjId(ref);
-  if (!parsed) throw new EncodeError(`bad ref: ${ref}`);
-  w.byte(1); writeId(w, parsed.op); w.uvarint(parsed.index);
+  if (!isObjIdForm(ref)) throw new EncodeError(`bad ref: ${ref}`);
+  w.byte(1); writeId(w, ref.slice(0, 64)); w.uvarint(objIdIndex(ref));
 }
 
 function writeValue(w: Writer, v: Value): void {
@@ -94,6 +114,15 @@ function writeValue(w: Writer, v: Value): void {
 
 /** Encodes an op body (everything the id covers). Throws on programmer misuse. */
 export function encodeBody(header: OpHeader, actions: readonly LocalAction[]): Uint8Array {
+  return encodeUnsigned(header, actions).body;
+}
+
+/**
+ * The body and, around it, the whole signed op with its signature still
+ * zero: `signed` is `body` followed by 64 bytes for `fillSignature`, so the
+ * local path never copies an op to join it with its signature.
+ */
+export function encodeUnsigned(header: OpHeader, actions: readonly LocalAction[]): { body: Uint8Array; signed: Uint8Array } {
   if ((header.seq === 1) !== (header.prev === null)) throw new EncodeError('prev must be null exactly when seq is 1');
   if (actions.length === 0 || actions.length > LIMITS.maxActions) throw new RangeError(`an op holds 1..${LIMITS.maxActions} actions`);
   if (header.deps.length > LIMITS.maxDeps) throw new RangeError(`at most ${LIMITS.maxDeps} deps`);
@@ -111,7 +140,8 @@ export function encodeBody(header: OpHeader, actions: readonly LocalAction[]): U
   w.uvarint(deps.length);
   for (const d of deps) writeId(w, d);
   w.uvarint(actions.length);
-  actions.forEach((a, i) => {
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i]!;
     if (a.type === 'set') {
       w.byte(1); writeRef(w, a.obj, ROOT, i); w.string(a.key, LIMITS.maxKeyBytes); writeValue(w, a.value);
     } else if (a.type === 'ins') {
@@ -119,10 +149,17 @@ export function encodeBody(header: OpHeader, actions: readonly LocalAction[]): U
     } else if (a.type === 'del') {
       w.byte(3); writeRef(w, a.obj, ROOT, i); writeRef(w, a.elem, HEAD, i);
     } else throw new EncodeError('unknown action type');
-  });
+  }
   // The decoder rejects signed ops over maxOpBytes (CORE11): never build one.
   if (w.length + SIG_BYTES > LIMITS.maxOpBytes) throw new RangeError(`op of ${w.length + SIG_BYTES} bytes exceeds ${LIMITS.maxOpBytes}`);
-  return w.result();
+  const signed = w.result(SIG_BYTES);
+  return { body: signed.subarray(0, w.length), signed };
+}
+
+/** Writes a signature into the room `encodeUnsigned` left after the body. */
+export function fillSignature(signed: Uint8Array, sig: Uint8Array): void {
+  if (sig.length !== SIG_BYTES) throw new RangeError('signature must be 64 bytes');
+  signed.set(sig, signed.length - SIG_BYTES);
 }
 
 /** Joins a body and its signature into the wire form of a signed op. */

@@ -7,11 +7,11 @@
 import { BatchAuthenticator } from './authenticate.js';
 import { DependencyBuffer, type BufferLimits } from './buffer.js';
 import { toHex } from './bytes.js';
-import { decodeOp, encodeBody, joinSigned } from './codec.js';
+import { decodeOp, encodeUnsigned, fillSignature } from './codec.js';
 import { sha256 } from './hash.js';
 import { InvariantError, assert } from './assert.js';
 import {
-  LIMITS, actionObjId, parseObjId,
+  LIMITS, actionObjId, isObjIdForm,
   type Action, type AuthorId, type LocalAction, type LocalRef, type ObjId, type Op, type OpHeader, type OpId,
 } from './op.js';
 import { nobleVerifyBatch, signBytes, type KeyPair, type VerifyBatch, type VerifyItem } from './sign.js';
@@ -47,6 +47,27 @@ export interface PreparedOp {
   readonly idBytes: Uint8Array;
 }
 
+/** The signature slot of a prepared op until it is signed. */
+const UNSIGNED = new Uint8Array(64);
+
+/** Adds the op a reference names (if it names one) to `refs`. */
+function addRef(refs: Set<OpId>, r: LocalRef): void {
+  if (typeof r === 'string' && isObjIdForm(r)) refs.add(r.slice(0, 64));
+}
+
+/** A local op's actions with its self references resolved to ids. */
+function resolveActions(actions: readonly LocalAction[], id: OpId): Action[] {
+  const resolve = (r: LocalRef): ObjId => (typeof r === 'string' ? r : actionObjId(id, r.self));
+  const out: Action[] = new Array<Action>(actions.length);
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i]!;
+    out[i] = a.type === 'set' ? { type: 'set', obj: resolve(a.obj), key: a.key, value: a.value }
+      : a.type === 'ins' ? { type: 'ins', obj: resolve(a.obj), after: resolve(a.after), value: a.value }
+        : { type: 'del', obj: resolve(a.obj), elem: resolve(a.elem) };
+  }
+  return out;
+}
+
 interface AppliedMeta { readonly author: AuthorId; readonly seq: number; readonly lamport: number }
 
 /**
@@ -67,7 +88,7 @@ export class Document {
   private readonly applied = new Map<OpId, AppliedMeta>();
   private readonly headSet = new Set<OpId>();
   private readonly lastByAuthor = new Map<AuthorId, { seq: number; id: OpId; count: number }>();
-  private readonly pendingLocal = new Map<AuthorId, { prepared: PreparedOp; actions: readonly Action[] }>();
+  private readonly pendingLocal = new Map<AuthorId, { prepared: PreparedOp; draft: Op }>();
   private readonly buffer: DependencyBuffer;
   private clock = 0;
   private readonly validate: OpValidator | undefined;
@@ -86,41 +107,53 @@ export class Document {
   prepare(author: AuthorId, actions: readonly LocalAction[]): PreparedOp {
     if (this.pendingLocal.has(author)) throw new InvariantError('commit the pending op of this author before preparing another');
     const last = this.lastByAuthor.get(author);
-    const refs = new Set<OpId>();
-    const addRef = (r: LocalRef) => { if (typeof r === 'string') { const p = parseObjId(r); if (p) refs.add(p.op); } };
-    for (const a of actions) {
-      addRef(a.obj);
-      if (a.type === 'ins') addRef(a.after);
-      if (a.type === 'del') addRef(a.elem);
-    }
     const prev = last ? last.id : null;
-    const deps = [...refs].filter((d) => d !== prev);
+    const refs = new Set<OpId>();
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i]!;
+      addRef(refs, a.obj);
+      if (a.type === 'ins') addRef(refs, a.after);
+      else if (a.type === 'del') addRef(refs, a.elem);
+    }
+    const deps: OpId[] = [];
+    for (const r of refs) if (r !== prev) deps.push(r);
     // Fill with the current heads, newest first, up to the cap.
-    const heads = [...this.headSet].filter((h) => h !== prev && !refs.has(h));
-    heads.sort((a, b) => this.applied.get(b)!.lamport - this.applied.get(a)!.lamport);
-    for (const h of heads) { if (deps.length >= LIMITS.maxDeps) break; deps.push(h); }
+    if (deps.length < LIMITS.maxDeps) {
+      const heads: OpId[] = [];
+      for (const h of this.headSet) if (h !== prev && !refs.has(h)) heads.push(h);
+      if (heads.length > 1) heads.sort((a, b) => this.applied.get(b)!.lamport - this.applied.get(a)!.lamport);
+      for (const h of heads) { if (deps.length >= LIMITS.maxDeps) break; deps.push(h); }
+    }
     if (deps.length > LIMITS.maxDeps) throw new RangeError('an op may reference at most 64 other ops');
     const header: OpHeader = { author, seq: last ? last.seq + 1 : 1, lamport: this.clock + 1, prev, deps: deps.sort() };
-    const body = encodeBody(header, actions);
+    const { body, signed } = encodeUnsigned(header, actions);
     const idBytes = sha256(body);
     const id = toHex(idBytes);
     const prepared: PreparedOp = { header, actions, body, id, idBytes };
-    const draft = this.toOp(prepared, new Uint8Array(64));
+    const draft: Op = {
+      author, seq: header.seq, lamport: header.lamport, prev, deps: header.deps, id,
+      actions: resolveActions(actions, id), sig: UNSIGNED, bytes: signed,
+    };
     const reason = this.checkHeader(draft) ?? this.state.check(draft) ?? this.validate?.(this, draft);
     if (reason !== undefined) throw new InvariantError(`local op is invalid: ${reason}`);
-    // Keep the resolved actions: commit reuses them instead of resolving again.
-    this.pendingLocal.set(author, { prepared, actions: draft.actions });
+    this.pendingLocal.set(author, { prepared, draft });
     return prepared;
   }
 
-  /** Applies a prepared op with its signature over `idBytes`; returns the op to persist and send. */
+  /**
+   * Applies a prepared op with its signature over `idBytes`; returns the op to
+   * persist and send. No second check: prepare checked the op, and validity
+   * depends only on the op and its causal past (CORE9), which ops applied
+   * since cannot change.
+   */
   commit(prepared: PreparedOp, signature: Uint8Array): Op {
     const pending = this.pendingLocal.get(prepared.header.author);
     assert(pending?.prepared === prepared, 'commit of an op that is not the pending one');
+    const { draft } = pending;
+    fillSignature(draft.bytes, signature);
     this.pendingLocal.delete(prepared.header.author);
-    const op = this.toOp(prepared, signature, pending.actions);
-    const reason = this.applyChecked(op);
-    assert(reason === undefined, `local op failed to apply: ${reason}`);
+    const op: Op = { ...draft, sig: signature };
+    this.applyValid(op);
     return op;
   }
 
@@ -133,15 +166,6 @@ export class Document {
   change(keys: KeyPair, actions: readonly LocalAction[]): Op {
     const p = this.prepare(toHex(keys.publicKey), actions);
     return this.commit(p, signBytes(keys.secretKey, p.idBytes));
-  }
-
-  private toOp(p: PreparedOp, sig: Uint8Array, resolved?: readonly Action[]): Op {
-    const resolve = (r: LocalRef): ObjId => (typeof r === 'string' ? r : actionObjId(p.id, r.self));
-    const actions: readonly Action[] = resolved ?? p.actions.map((a): Action =>
-      a.type === 'set' ? { type: 'set', obj: resolve(a.obj), key: a.key, value: a.value }
-        : a.type === 'ins' ? { type: 'ins', obj: resolve(a.obj), after: resolve(a.after), value: a.value }
-          : { type: 'del', obj: resolve(a.obj), elem: resolve(a.elem) });
-    return { ...p.header, id: p.id, actions, sig, bytes: joinSigned(p.body, sig) };
   }
 
   // ---- remote ops (CORE7–CORE9) ----
@@ -245,6 +269,11 @@ export class Document {
   private applyChecked(op: Op): string | undefined {
     const reason = this.checkHeader(op) ?? this.state.check(op) ?? this.validate?.(this, op);
     if (reason !== undefined) return reason;
+    this.applyValid(op);
+    return undefined;
+  }
+
+  private applyValid(op: Op): void {
     this.state.apply(op);
     this.log.push(op);
     this.applied.set(op.id, { author: op.author, seq: op.seq, lamport: op.lamport });
@@ -258,7 +287,6 @@ export class Document {
       last.count++;
       if (op.seq > last.seq) { last.seq = op.seq; last.id = op.id; }
     }
-    return undefined;
   }
 
   // ---- queries ----

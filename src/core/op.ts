@@ -99,6 +99,13 @@ export function isObjIdForm(obj: ObjId): boolean {
   return index <= Number.MAX_SAFE_INTEGER;
 }
 
+/** The action index of an id of the `<opId>:<index>` form (check with isObjIdForm first). */
+export function objIdIndex(obj: ObjId): number {
+  let index = 0;
+  for (let i = 65; i < obj.length; i++) index = index * 10 + (obj.charCodeAt(i) - 48);
+  return index;
+}
+
 /** Splits `<opId>:<index>` into its parts, or undefined for root/head/garbage. */
 export function parseObjId(obj: ObjId): { op: OpId; index: number } | undefined {
   if (!isObjIdForm(obj)) return undefined;
