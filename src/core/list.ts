@@ -4,15 +4,28 @@
 // the concurrent inserts at the same place and their descendants, so every
 // replica ends with one order whatever the delivery order.
 import { compareStamps, type Stamp } from './stamp.js';
-import type { ObjId, Value } from './op.js';
+import type { AuthorId, ObjId, OpId, Value } from './op.js';
 
-export interface ListElement {
-  readonly id: ObjId;
-  readonly stamp: Stamp;
-  readonly value: Value;
+/** One element, with its stamp's fields inline (one object per insert) and itself as its `stamp`. */
+export class ListElement implements Stamp {
+  readonly lamport: number;
+  readonly author: AuthorId;
+  readonly op: OpId;
+  readonly index: number;
   /** Set once by a delete; never cleared, so nothing resurrects a purged element (CORE10). */
-  deleted: boolean;
-  next: ListElement | undefined;
+  deleted = false;
+
+  constructor(readonly id: ObjId, stamp: Stamp, readonly value: Value, public next: ListElement | undefined) {
+    this.lamport = stamp.lamport;
+    this.author = stamp.author;
+    this.op = stamp.op;
+    this.index = stamp.index;
+  }
+
+  /** The insert's stamp (this element). */
+  get stamp(): Stamp {
+    return this;
+  }
 }
 
 export class RgaList {
@@ -30,11 +43,11 @@ export class RgaList {
     return this.byId.get(id);
   }
 
-  /** Inserts after `after` (undefined = at the head). The caller has validated the reference. */
+  /** Inserts after `after` (undefined = at the head). The caller has validated the reference. `stamp` is copied. */
   insert(after: ObjId | undefined, id: ObjId, stamp: Stamp, value: Value): void {
     let cur: { next: ListElement | undefined } = after === undefined ? this.head : this.byId.get(after)!;
-    while (cur.next !== undefined && compareStamps(cur.next.stamp, stamp) > 0) cur = cur.next;
-    const el: ListElement = { id, stamp, value, deleted: false, next: cur.next };
+    while (cur.next !== undefined && compareStamps(cur.next, stamp) > 0) cur = cur.next;
+    const el = new ListElement(id, stamp, value, cur.next);
     cur.next = el;
     this.byId.set(id, el);
     this.liveCount++;

@@ -1,21 +1,39 @@
 // A map of last-writer-wins registers (CORE5): each key keeps the write with
 // the greatest stamp; a write with a smaller stamp arriving later loses.
 import { compareStamps, type Stamp } from './stamp.js';
-import type { Value } from './op.js';
+import type { AuthorId, OpId, Value } from './op.js';
 
-export interface Register {
-  readonly value: Value;
-  readonly stamp: Stamp;
+/**
+ * A field's winning write. It carries its stamp's fields itself (one object
+ * per write, not two: apply is the core's hot path) and is its own `stamp`.
+ */
+export class Register implements Stamp {
+  readonly lamport: number;
+  readonly author: AuthorId;
+  readonly op: OpId;
+  readonly index: number;
+
+  constructor(readonly value: Value, stamp: Stamp) {
+    this.lamport = stamp.lamport;
+    this.author = stamp.author;
+    this.op = stamp.op;
+    this.index = stamp.index;
+  }
+
+  /** The write's stamp (this register). */
+  get stamp(): Stamp {
+    return this;
+  }
 }
 
 export class LwwMap {
   readonly fields = new Map<string, Register>();
 
-  /** Applies a write; returns true when it became the field's value. */
+  /** Applies a write; returns true when it became the field's value. `stamp` is copied, so callers may reuse it. */
   set(key: string, value: Value, stamp: Stamp): boolean {
     const cur = this.fields.get(key);
-    if (cur !== undefined && compareStamps(cur.stamp, stamp) >= 0) return false;
-    this.fields.set(key, { value, stamp });
+    if (cur !== undefined && compareStamps(cur, stamp) >= 0) return false;
+    this.fields.set(key, new Register(value, stamp));
     return true;
   }
 

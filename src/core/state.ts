@@ -115,31 +115,35 @@ export class DocState {
   /** Applies a checked op; returns the ids of the containers it changed. */
   apply(op: Op): ObjId[] {
     const changed: ObjId[] = [];
-    for (let i = 0; i < op.actions.length; i++) {
-      const a = op.actions[i]!;
-      const stamp: Stamp = { lamport: op.lamport, author: op.author, op: op.id, index: i };
+    // One stamp for the whole op, its index moved along: maps and lists copy it.
+    const stamp = { lamport: op.lamport, author: op.author, op: op.id, index: 0 };
+    const actions = op.actions;
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i]!;
+      stamp.index = i;
       const target = this.containers.get(a.obj)!;
-      const creates = a.type !== 'del' && isContainerValue(a.value);
-      // Only inserts and new containers need their own id: skip building it for plain sets.
-      const id = a.type === 'ins' || creates ? actionObjId(op.id, i) : '';
       if (a.type === 'set') {
         (target as MapContainer).map.set(a.key, a.value, stamp);
+        if (isContainerValue(a.value)) this.create(actionObjId(op.id, i), a.value.make, target);
       } else if (a.type === 'ins') {
+        const id = actionObjId(op.id, i);
         (target as ListContainer).list.insert(a.after === HEAD ? undefined : a.after, id, stamp, a.value);
         this.elemIndex.set(id, a.obj);
+        if (isContainerValue(a.value)) this.create(id, a.value.make, target);
       } else {
         (target as ListContainer).list.delete(a.elem);
-      }
-      if (creates) {
-        const base = { id, depth: target.depth + 1, parent: a.obj };
-        this.containers.set(id, (a.value as { make: ContainerKind }).make === 'map'
-          ? { kind: 'map', ...base, map: new LwwMap() }
-          : { kind: 'list', ...base, list: new RgaList() });
-        if (a.obj === ROOT) this.rootChildren.push(id);
       }
       if (changed[changed.length - 1] !== a.obj) changed.push(a.obj);
     }
     return changed;
+  }
+
+  private create(id: ObjId, kind: ContainerKind, parent: Container): void {
+    const depth = parent.depth + 1;
+    this.containers.set(id, kind === 'map'
+      ? { kind: 'map', id, depth, parent: parent.id, map: new LwwMap() }
+      : { kind: 'list', id, depth, parent: parent.id, list: new RgaList() });
+    if (parent.id === ROOT) this.rootChildren.push(id);
   }
 
   /** Plain JSON of a container (default: the whole document). Depth is capped, so recursion is bounded. */
