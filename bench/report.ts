@@ -7,7 +7,7 @@ export type Figures = Record<string, number>;
 
 export interface BenchResult {
   date: string;
-  mode: 'quick' | 'full';
+  mode: string;
   size: { stories: number; updates: number; purges: number };
   edits: number;
   runs: number;

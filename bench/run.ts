@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick] [-- --browser]`: the board workload on huskies,
+// `npm run bench [-- --quick] [-- --browser] [-- --size=S,U,P] [-- --runs=N]`:
+// the board workload on huskies,
 // Yjs, Automerge and Loro in one process, with a warm-up and several timed
 // runs (medians), a memory probe per engine in its own process, the raw
 // crypto limits, the relay load run and the storage benches. Writes
@@ -20,11 +21,23 @@ import { FULL, QUICK, editCount, type WorkloadSize } from './workload.js';
 import { MemoryOpStore } from '../src/storage/memory-op-store.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const quick = args.has('--quick');
 const browser = args.has('--browser') && !quick;
-const size: WorkloadSize = quick ? QUICK : FULL;
-const runs = quick ? 2 : 3;
+/** `--size=stories,updates,purges` overrides the workload (e.g. 2000,10000,200 for a mid-size run). */
+function sizeArg(): WorkloadSize | undefined {
+  const v = argv.find((a) => a.startsWith('--size='))?.slice('--size='.length);
+  if (v === undefined) return undefined;
+  const [stories, updates, purges] = v.split(',').map(Number);
+  if (![stories, updates, purges].every((n) => Number.isSafeInteger(n) && n! >= 0) || purges! > stories!) {
+    throw new Error(`--size wants stories,updates,purges (purges ≤ stories), got ${v}`);
+  }
+  return { stories: stories!, updates: updates!, purges: purges! };
+}
+const size: WorkloadSize = sizeArg() ?? (quick ? QUICK : FULL);
+const runsArg = Number(argv.find((a) => a.startsWith('--runs='))?.slice('--runs='.length));
+const runs = Number.isSafeInteger(runsArg) && runsArg > 0 ? runsArg : quick ? 2 : 3;
 const WARM: WorkloadSize = { stories: 300, updates: 1_500, purges: 30 };
 const log = (msg: string) => process.stdout.write(`${msg}\n`);
 
@@ -56,7 +69,7 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
   const result: BenchResult = {
     date: new Date().toISOString().slice(0, 10),
-    mode: quick ? 'quick' : 'full',
+    mode: quick ? 'quick' : size === FULL ? 'full' : `${size.stories}-${size.updates}-${size.purges}`,
     size,
     edits: editCount(size),
     runs,
