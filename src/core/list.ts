@@ -5,6 +5,7 @@
 // replica ends with one order whatever the delivery order.
 import { compareStamps, type Stamp } from './stamp.js';
 import type { ObjId, Value } from './op.js';
+import { assert } from './assert.js';
 
 export interface ListElement {
   readonly id: ObjId;
@@ -62,6 +63,24 @@ export class RgaList {
   /** Every element in order, tombstones included. */
   *all(): IterableIterator<ListElement> {
     for (let el = this.head.next; el !== undefined; el = el.next) yield el;
+  }
+
+  /**
+   * Fills an empty list with elements in list order, tombstones included, as
+   * a snapshot recorded them (src/core/snapshot.ts): the same structure the
+   * inserts and deletes that made them would have built.
+   */
+  restore(elements: Iterable<{ readonly id: ObjId; readonly stamp: Stamp; readonly value: Value; readonly deleted: boolean }>): void {
+    assert(this.byId.size === 0, 'restore into a list that is not empty');
+    let last: { next: ListElement | undefined } = this.head;
+    for (const e of elements) {
+      assert(!this.byId.has(e.id), 'restore of a repeated list element');
+      const el: ListElement = { id: e.id, stamp: e.stamp, value: e.value, deleted: e.deleted, next: undefined };
+      last.next = el;
+      last = el;
+      this.byId.set(e.id, el);
+      if (!e.deleted) this.liveCount++;
+    }
   }
 
   /** Visible elements in order. */

@@ -11,6 +11,7 @@ import {
   type ContainerKind, type ObjId, type Op, type Value,
 } from './op.js';
 import type { Stamp } from './stamp.js';
+import { assert } from './assert.js';
 
 /**
  * Whether a reference names the op itself, its prev, one of its deps, or no
@@ -140,6 +141,34 @@ export class DocState {
       if (changed[changed.length - 1] !== a.obj) changed.push(a.obj);
     }
     return changed;
+  }
+
+  // ---- restore from a snapshot (src/core/snapshot.ts) ----
+
+  /**
+   * Re-creates a container as a snapshot recorded it (the root already
+   * exists and is returned as is). Containers must come in creation order, so
+   * a parent is always there before its children.
+   */
+  restoreContainer(id: ObjId, kind: ContainerKind, depth: number, parent: ObjId | null): Container {
+    if (id === ROOT) return this.containers.get(ROOT)!;
+    assert(!this.containers.has(id), 'restore of a repeated container');
+    const c: Container = kind === 'map'
+      ? { kind: 'map', id, depth, parent, map: new LwwMap() }
+      : { kind: 'list', id, depth, parent, list: new RgaList() };
+    this.containers.set(id, c);
+    return c;
+  }
+
+  /** Fills a restored list and indexes its elements (an element belongs to one list). */
+  restoreList(list: ListContainer, elements: readonly { readonly id: ObjId; readonly stamp: Stamp; readonly value: Value; readonly deleted: boolean }[]): void {
+    list.list.restore(elements);
+    for (const e of elements) this.elemIndex.set(e.id, list.id);
+  }
+
+  /** The list an element belongs to, for a snapshot's checks. */
+  listOfElement(elem: ObjId): ObjId | undefined {
+    return this.elemIndex.get(elem);
   }
 
   /** Plain JSON of a container (default: the whole document). Depth is capped, so recursion is bounded. */
