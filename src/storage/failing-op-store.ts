@@ -44,6 +44,10 @@ export class FailingOpStore implements OpStore {
     return this.inner.loadAll();
   }
 
+  loadFrom(start: number, limit?: number): Promise<StoredOp[]> {
+    return this.inner.loadFrom(start, limit);
+  }
+
   has(id: string): Promise<boolean> {
     return this.inner.has(id);
   }

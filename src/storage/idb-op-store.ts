@@ -9,6 +9,7 @@
 // promise wrappers cannot express.
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import {
+  assertRange,
   assertStorableOps,
   OpStoreError,
   ownedBytes,
@@ -174,6 +175,29 @@ export class IdbOpStore implements OpStore, MetaStore {
       return records.map((r) => ({ id: r.id, bytes: r.bytes }));
     } catch (error) {
       throw toOpStoreError(error, 'loadAll failed');
+    }
+  }
+
+  async loadFrom(start: number, limit?: number): Promise<StoredOp[]> {
+    this.ensureOpen();
+    assertRange(start, limit);
+    if (limit === 0) return [];
+    try {
+      const tx = this.db.transaction('ops', 'readonly');
+      let range: IDBKeyRange | undefined;
+      if (start > 0) {
+        // Keys are auto-increment numbers but may have gaps (aborted writes
+        // still advance the generator), so position `start` is found by
+        // skipping `start` keys — a key cursor reads no values.
+        const cursor = await tx.store.openKeyCursor();
+        const at = cursor === null ? null : await cursor.advance(start);
+        if (at === null) return [];
+        range = IDBKeyRange.lowerBound(at.key);
+      }
+      const records = await tx.store.getAll(range, limit);
+      return records.map((r) => ({ id: r.id, bytes: r.bytes }));
+    } catch (error) {
+      throw toOpStoreError(error, 'loadFrom failed');
     }
   }
 
