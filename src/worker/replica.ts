@@ -16,6 +16,7 @@ import { Persister, type PersistStatus, type Schedule } from './persister.js';
 import type { Signer } from './signer.js';
 import type { Verifier } from './verifier.js';
 import { historyOf, type HistoryEntry } from './history.js';
+import { SNAPSHOT_KEY, SnapshotKeeper, loadPrefix, openLog, type SnapshotStatus } from './snapshot-keeper.js';
 
 export interface ReplicaOptions {
   readonly roomId: string;
@@ -63,6 +64,7 @@ export interface ReplicaDump extends CoreDump {
   readonly persistError: PersistStatus['error'];
   readonly peers: unknown[];
   readonly verifier: string;
+  readonly snapshot: SnapshotStatus;
   readonly generatedAt: number;
 }
 
@@ -87,23 +89,91 @@ export class Replica implements SyncHost {
   private automationTimer: (() => void) | undefined;
   private closed = false;
 
-  private constructor(private readonly options: ReplicaOptions, persisted: number) {
-    this.doc = new Document({ validate: validateOpForBoard });
+  private readonly snapshots: SnapshotKeeper;
+  private opened!: Omit<SnapshotStatus, 'stored' | 'writeBlocked' | 'prefixPending'>;
+  /** Resolves once every applied op's decoded form is held (at once, unless opened from a snapshot). */
+  private prefixReady: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly options: ReplicaOptions, doc: Document, persisted: number, keeper: (doc: Document, pending: () => number) => SnapshotKeeper) {
+    this.doc = doc;
     this.author = toHex(options.signer.publicKey);
     this.replicaId = options.replicaId ?? toHex(options.randomBytes(8));
     this.persister = new Persister(options.store, { schedule: options.schedule, persisted });
-    this.persister.onStatus(() => this.emitStatus());
+    this.snapshots = keeper(doc, () => this.persister.status().pending);
+    this.persister.onStatus((s) => {
+      this.emitStatus();
+      if (s.pending === 0 && s.error === null) this.snapshots.poke();
+    });
   }
 
-  /** Opens a replica: replays the store in insertion order (CORE14) and builds the board index. */
+  /**
+   * Opens a replica (REPL1, REPL12): restores the snapshot and replays the
+   * log's tail in insertion order (CORE14) — or, without a usable snapshot,
+   * replays the whole log — then builds the board index. The restored
+   * prefix's ops are loaded in the background (REPL13).
+   */
   static async open(options: ReplicaOptions): Promise<Replica> {
-    const stored = await options.store.loadAll();
-    const replica = new Replica(options, stored.length);
-    const result = replica.doc.replay(stored);
-    for (const op of result.applied) replica.byId.set(op.id, op);
+    const clock = () => globalThis.performance?.now() ?? options.now();
+    const t0 = clock();
+    const makeDoc = () => new Document({ validate: validateOpForBoard });
+    const log = await openLog(options.store, options.meta, makeDoc, { validate: validateOpForBoard }, clock);
+    const persisted = log.restored + log.tail.length;
+    const replica = new Replica(options, log.doc, persisted, (doc, pending) => new SnapshotKeeper(
+      { store: options.store, meta: options.meta, doc, schedule: options.schedule, now: clock, pendingPersist: pending },
+      { aligned: log.aligned, stored: log.stored, usable: log.ignored === null },
+    ));
+    for (const op of log.applied) replica.byId.set(op.id, op);
+    let t = clock();
     replica.index = new BoardIndex(replica.doc);
+    log.openMs['boardIndex'] = clock() - t;
+    t = clock();
     replica.scheduleAutomations('all');
+    log.openMs['automations'] = clock() - t;
+    log.openMs['total'] = clock() - t0;
+    replica.opened = { openedFrom: log.restored > 0 || log.ignored === null ? 'snapshot' : 'log', ignored: log.ignored, restoredOps: log.restored, replayedOps: log.tail.length, openMs: log.openMs };
+    if (log.doc.detachedOps > 0) {
+      replica.prefixReady = replica.attachPrefix();
+      replica.prefixReady.catch(() => undefined); // awaited by the consumers; not unhandled here
+    }
+    replica.snapshots.poke();
     return replica;
+  }
+
+  /** Loads the restored prefix's ops in the background; a failing store is retried with backoff. */
+  private async attachPrefix(): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      let ops: Op[] | string;
+      try {
+        ops = await loadPrefix(this.options.store, this.doc.detachedOps);
+      } catch {
+        await new Promise<void>((resolve) => this.options.schedule(resolve, Math.min(10_000, 250 * 2 ** attempt)));
+        continue;
+      }
+      if (typeof ops === 'string') {
+        // The snapshot did not match its log after all: never serve a wrong
+        // answer. Drop the snapshot so that the next open replays the whole log.
+        console.error(`[huskies] the log does not match the snapshot (${ops}); it is dropped and the next open replays the log`);
+        await this.options.meta.set(SNAPSHOT_KEY, null).catch(() => undefined);
+        throw new Error(`the restored log cannot be served: ${ops}`);
+      }
+      this.doc.attachPrefix(ops);
+      for (const op of ops) if (!this.byId.has(op.id)) this.byId.set(op.id, op);
+      return;
+    }
+    throw new Error('the replica is closed');
+  }
+
+  /**
+   * Resolves when every applied op is held decoded (REPL13): sync serving,
+   * history and export wait for it after an open from a snapshot.
+   */
+  logReady(): Promise<void> {
+    return this.prefixReady;
+  }
+
+  /** Writes the snapshot now if one is due (tests, and before a planned close). */
+  writeSnapshot(): ReturnType<SnapshotKeeper['write']> {
+    return this.snapshots.write();
   }
 
   // ---- commands (one op each) ----
@@ -350,7 +420,7 @@ export class Replica implements SyncHost {
   }
 
   status(): ReplicaStatus {
-    return { persist: this.persister.status(), buffered: this.doc.bufferedCount, totalOps: this.doc.ops().length };
+    return { persist: this.persister.status(), buffered: this.doc.bufferedCount, totalOps: this.doc.opCount };
   }
 
   private emitStatus(): void {
@@ -375,8 +445,9 @@ export class Replica implements SyncHost {
 
   // ---- history, dump, backup ----
 
-  /** Who changed what and when on one story, read from the signed ops. */
-  history(storyId: string): HistoryEntry[] {
+  /** Who changed what and when on one story, read from the signed ops (after the whole log is loaded, REPL13). */
+  async history(storyId: string): Promise<HistoryEntry[]> {
+    await this.prefixReady;
     const story = this.index.story(storyId);
     if (!story) return [];
     return historyOf(this.doc, story.elem, this.index.view.names);
@@ -395,12 +466,14 @@ export class Replica implements SyncHost {
       persistError: p.error,
       peers: this.peersProvider(),
       verifier: this.options.verifier.name,
+      snapshot: { ...this.opened, prefixPending: this.doc.detachedOps, ...this.snapshots.status() },
       generatedAt: this.options.now(),
     };
   }
 
-  /** The op log as a backup file, in insertion order. */
-  exportLog(): Uint8Array {
+  /** The op log as a backup file, in insertion order (after the whole log is loaded, REPL13). */
+  async exportLog(): Promise<Uint8Array> {
+    await this.prefixReady;
     return encodeLogFile(this.doc.ops().map((op) => op.bytes));
   }
 
@@ -426,6 +499,7 @@ export class Replica implements SyncHost {
     this.closed = true;
     this.automationTimer?.();
     this.flushTimer?.();
+    this.snapshots.close();
     this.persister.close();
   }
 }
