@@ -27,7 +27,7 @@
 import { InvariantError } from './assert.js';
 import { utf8Decode, utf8Encode } from './bytes.js';
 import { Document, type AppliedOpMeta, type AuthorTip, type DocumentOptions } from './document.js';
-import { LIMITS, ROOT, actionObjId, isContainerValue, parseObjId, type ContainerKind, type ObjId, type OpId, type Value } from './op.js';
+import { LIMITS, ROOT, actionObjId, parseObjId, type ContainerKind, type ObjId, type OpId, type Value } from './op.js';
 import type { Stamp } from './stamp.js';
 import type { Container } from './state.js';
 
@@ -362,6 +362,8 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
       default: throw new Refused('unknown value tag');
     }
   };
+  // Values that name containers (stamp, kind), checked once every container is restored.
+  const made: (Stamp | Value)[] = [];
   const containerCount = r.count(4);
   for (let n = 0; n < containerCount; n++) {
     const id = ref();
@@ -382,7 +384,9 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
         const key = strings[r.uvarint()];
         if (key === undefined) throw new Refused('key index out of range');
         const v = value();
-        c.map.restore(key, v, stamp());
+        const s = stamp();
+        if (v === MAKE_MAP || v === MAKE_LIST) made.push(s, v);
+        c.map.restore(key, v, s);
       }
     } else {
       const els: { id: ObjId; stamp: Stamp; value: Value; deleted: boolean }[] = [];
@@ -392,7 +396,9 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
         if (deleted > 1) throw new Refused('bad tombstone flag');
         const eid = actionObjId(s.op, s.index);
         if (state.listOfElement(eid) !== undefined) throw new Refused('a list element in two lists');
-        els.push({ id: eid, stamp: s, value: value(), deleted: deleted === 1 });
+        const v = value();
+        if (v === MAKE_MAP || v === MAKE_LIST) made.push(s, v);
+        els.push({ id: eid, stamp: s, value: v, deleted: deleted === 1 });
       }
       state.restoreList(c, els);
     }
@@ -405,11 +411,9 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
   }
   if (r.pos !== r.bytes.length) throw new Refused('trailing bytes');
   // Every container value must name a restored container, or JSON and later ops would disagree with a replay.
-  for (const c of state.containers.values()) {
-    const values = c.kind === 'map' ? c.map.fields.values() : c.list.all();
-    for (const v of values) {
-      if (isContainerValue(v.value) && state.containers.get(actionObjId(v.stamp.op, v.stamp.index))?.kind !== v.value.make) throw new Refused('a value names a missing container');
-    }
+  for (let i = 0; i < made.length; i += 2) {
+    const st = made[i] as Stamp;
+    if (state.containers.get(actionObjId(st.op, st.index))?.kind !== (made[i + 1] as { make: ContainerKind }).make) throw new Refused('a value names a missing container');
   }
   return { ok: true, doc, ops: opCount };
 }
