@@ -56,9 +56,22 @@ async function seededProfile(ops: number): Promise<{ dir: string; url: string }>
   return { dir, url };
 }
 
+/**
+ * Drops the service worker and its caches, so every sample loads this build
+ * of the app shell the same way (a profile seeded by an older build would
+ * otherwise serve that build's precached shell to its first open).
+ */
+async function dropServiceWorker(page: Page): Promise<void> {
+  await page.goto('/manifest.webmanifest');
+  await page.evaluate(async () => {
+    for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister();
+    for (const k of await caches.keys()) await caches.delete(k);
+  });
+}
+
 /** Deletes the app's snapshot from the room database (run on a page of the app's origin). */
 async function deleteSnapshot(page: Page, roomUrl: string): Promise<void> {
-  await page.goto('/manifest.webmanifest');
+  await dropServiceWorker(page);
   await page.evaluate(async (url) => {
     const room = new URLSearchParams(new URL(url).hash.slice(1)).get('room');
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -88,7 +101,7 @@ async function coldOpen(dir: string, url: string, before?: (page: Page) => Promi
   const ctx = await launch(dir);
   const page = ctx.pages()[0] ?? await ctx.newPage();
   const log: string[] = [];
-  page.on('console', (m) => { if (m.text().startsWith('[huskies] open')) log.push(m.text()); });
+  page.on('console', (m) => { if (m.text().startsWith('[huskies]')) log.push(m.text()); });
   await page.goto(url);
   await page.waitForFunction(() => performance.getEntriesByName('huskies:board-ready').length > 0, undefined, { timeout: 300_000 });
   const ms = await page.evaluate(() => performance.getEntriesByName('huskies:board-ready')[0]!.startTime);
@@ -124,7 +137,7 @@ export async function run(): Promise<Record<string, number>> {
         const a = await coldOpen(dir, seeded.url, (p) => deleteSnapshot(p, seeded.url));
         without.push(a.ms);
         // With the snapshot the previous open wrote.
-        const b = await coldOpen(dir, seeded.url);
+        const b = await coldOpen(dir, seeded.url, dropServiceWorker);
         withSnap.push(b.ms);
         console.error(`run ${i + 1}: without snapshot ${a.ms.toFixed(0)} ms, with ${b.ms.toFixed(0)} ms`);
         for (const line of [...a.log, '--', ...b.log]) console.error(`  ${line}`);

@@ -48,6 +48,10 @@ export class FailingOpStore implements OpStore {
     return this.inner.loadFrom(start, limit);
   }
 
+  loadAfter(id: string): Promise<StoredOp[] | undefined> {
+    return this.inner.loadAfter(id);
+  }
+
   has(id: string): Promise<boolean> {
     return this.inner.has(id);
   }

@@ -54,6 +54,14 @@ export class MemoryOpStore implements OpStore, MetaStore {
     return this.backing.ops.slice(start, end).map((op) => ({ id: op.id, bytes: new Uint8Array(op.bytes) }));
   }
 
+  async loadAfter(id: string): Promise<StoredOp[] | undefined> {
+    this.ensureOpen();
+    if (typeof id !== 'string') throw new TypeError('loadAfter: id must be a string');
+    if (!this.backing.ids.has(id)) return undefined;
+    const at = this.backing.ops.findIndex((op) => op.id === id);
+    return this.loadFrom(at + 1);
+  }
+
   async has(id: string): Promise<boolean> {
     this.ensureOpen();
     return this.backing.ids.has(id);

@@ -301,6 +301,41 @@ export const opStoreContract: ReadonlyArray<ContractCase<OpStore>> = [
     },
   },
   {
+    rule: 'STORE12',
+    name: 'loadFrom in consecutive chunks reads the whole log once, in order, while it grows',
+    async run(make) {
+      const store = await make();
+      const all = ops(0, 25);
+      await store.append(all.slice(0, 20));
+      const read: StoredOp[] = [];
+      for (let chunk = await store.loadFrom(0, 6); chunk.length > 0; chunk = await store.loadFrom(read.length, 6)) {
+        read.push(...chunk);
+        if (read.length === 12) await store.append(all.slice(20)); // a write in between
+      }
+      assertSameOps(read, all, 'chunks');
+      assertSameOps(await store.loadFrom(3, 2), all.slice(3, 5), 'a jump back');
+      assertSameOps(await store.loadFrom(5, 2), all.slice(5, 7), 'then on');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE14',
+    name: 'loadAfter(id) returns the ops stored after that op; undefined for an unknown id',
+    async run(make) {
+      const store = await make();
+      const all = ops(0, 12);
+      await store.append(all.slice(0, 8));
+      await store.append([all[2]!, ...all.slice(8)]);
+      assertSameOps((await store.loadAfter(all[0]!.id))!, all.slice(1), 'after the first');
+      assertSameOps((await store.loadAfter(all[7]!.id))!, all.slice(8), 'across batches');
+      assertSameOps((await store.loadAfter(all[11]!.id))!, [], 'after the last');
+      assert((await store.loadAfter(contractOpId(99))) === undefined, 'unknown id');
+      await rejectsWith(store.loadAfter(7 as unknown as string), isTypeError, 'non-string id');
+      await store.close();
+      await rejectsWith(store.loadAfter(all[0]!.id), isKind('closed'), 'after close');
+    },
+  },
+  {
     rule: 'STORE10',
     name: '5,000 ops of 200 bytes round-trip in order',
     async run(make) {

@@ -18,6 +18,8 @@ export interface OpStore {
   loadAll(): Promise<StoredOp[]>;
   /** The ops at insertion positions start, start + 1, … (at most `limit`), in insertion order: `loadAll().slice(start, start + limit)` without reading the rest [STORE12]. */
   loadFrom(start: number, limit?: number): Promise<StoredOp[]>;
+  /** The ops stored after the op with this id, in insertion order; undefined when no op has this id [STORE14]. */
+  loadAfter(id: string): Promise<StoredOp[] | undefined>;
   /** Whether an op with this id is stored. */
   has(id: string): Promise<boolean>;
   /** How many ops are stored. */

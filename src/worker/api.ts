@@ -85,6 +85,7 @@ export function createWorkerApi(): WorkerApi {
       const locks = (globalThis.navigator as { locks?: LockPort } | undefined)?.locks;
       const identity = await claimIdentity(idb, options.roomId, () => randomBytes(32), locks);
       const [signer, verifier] = await Promise.all([bestSigner(identity.seed), bestVerifier()]);
+      const setupMs = performance.now() - t0;
       replica = await Replica.open({
         roomId: options.roomId, store, meta: idb, signer, verifier,
         now: () => Date.now(), randomBytes, schedule: realSchedule,
@@ -106,7 +107,7 @@ export function createWorkerApi(): WorkerApi {
       void r.logReady().then(() => s.start(), (e: unknown) => console.error(`[huskies] sync stays off: ${String(e)}`));
       const opened = r.dump().snapshot;
       const phases = Object.entries(opened.openMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
-      console.info(`[huskies] open: ${r.doc.opCount} ops from the ${opened.openedFrom}${opened.ignored ? ` (snapshot not used: ${opened.ignored})` : ''}; restored ${opened.restoredOps}, replayed ${opened.replayedOps}; ms: ${phases}`);
+      console.info(`[huskies] open: ${r.doc.opCount} ops from the ${opened.openedFrom}${opened.ignored ? ` (snapshot not used: ${opened.ignored})` : ''}; restored ${opened.restoredOps}, replayed ${opened.replayedOps}; ms: store/identity/keys ${setupMs.toFixed(0)}, ${phases}`);
       void r.logReady().then(() => console.info(`[huskies] open: the whole log is loaded ${(performance.now() - t0).toFixed(0)} ms after open started`), () => undefined);
       return { author: r.author, replicaId: r.replicaId, slot: identity.slot, verifier: verifier.name, loadedOps: r.doc.opCount, openMs: performance.now() - t0 };
     },

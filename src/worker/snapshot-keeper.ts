@@ -97,15 +97,13 @@ export async function openLog(store: OpStore, meta: MetaStore, makeDoc: () => Do
       if (!restored.ok) ignored = restored.reason;
       else if (restored.ops !== raw.upTo) ignored = `it holds ${restored.ops} ops but claims ${raw.upTo}`;
       else {
-        // The covered log's last record comes with the tail: one read, and the
-        // snapshot is checked against the log it claims to summarise.
-        const from = Math.max(0, raw.upTo - 1);
-        const records = await store.loadFrom(from);
+        // The tail is what the log holds after the snapshot's last record: if
+        // the log has no such record, the snapshot is not of this log.
+        const tail = raw.lastId === null ? await store.loadAll() : await store.loadAfter(raw.lastId);
         lap('readTail');
-        const last = raw.upTo === 0 ? null : records[0]?.id ?? null;
-        if (last !== raw.lastId) ignored = raw.upTo === 0 || records.length > 0 ? 'it does not match the log (another log, or the log was replaced)' : 'the log is shorter than the snapshot';
-        else {
-          const tail = raw.upTo === 0 ? records : records.slice(1);
+        if (tail === undefined || (raw.lastId === null) !== (raw.upTo === 0)) {
+          ignored = (await store.count()) < raw.upTo ? 'the log is shorter than the snapshot' : 'it does not match the log (another log, or the log was replaced)';
+        } else {
           const result = restored.doc.replay(tail);
           lap('replayTail');
           return { doc: restored.doc, restored: raw.upTo, tail, applied: result.applied, aligned: raw.upTo + alignedPrefix(tail, result.applied), ignored: null, openMs, stored: raw };
