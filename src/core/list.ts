@@ -68,18 +68,19 @@ export class RgaList {
   /**
    * Fills an empty list with elements in list order, tombstones included, as
    * a snapshot recorded them (src/core/snapshot.ts): the same structure the
-   * inserts and deletes that made them would have built.
+   * inserts and deletes that made them would have built. The list adopts the
+   * element objects (their `next` links are set here).
    */
-  restore(elements: Iterable<{ readonly id: ObjId; readonly stamp: Stamp; readonly value: Value; readonly deleted: boolean }>): void {
+  restore(elements: readonly ListElement[]): void {
     assert(this.byId.size === 0, 'restore into a list that is not empty');
     let last: { next: ListElement | undefined } = this.head;
-    for (const e of elements) {
-      assert(!this.byId.has(e.id), 'restore of a repeated list element');
-      const el: ListElement = { id: e.id, stamp: e.stamp, value: e.value, deleted: e.deleted, next: undefined };
+    for (const el of elements) {
+      assert(!this.byId.has(el.id), 'restore of a repeated list element');
+      el.next = undefined;
       last.next = el;
       last = el;
-      this.byId.set(e.id, el);
-      if (!e.deleted) this.liveCount++;
+      this.byId.set(el.id, el);
+      if (!el.deleted) this.liveCount++;
     }
   }
 

@@ -29,6 +29,7 @@ import { utf8Decode, utf8Encode } from './bytes.js';
 import { Document, type AppliedOpMeta, type AuthorTip, type DocumentOptions } from './document.js';
 import { LIMITS, ROOT, actionObjId, parseObjId, type ContainerKind, type ObjId, type OpId, type Value } from './op.js';
 import type { Stamp } from './stamp.js';
+import type { ListElement } from './list.js';
 import type { Container } from './state.js';
 
 /** Bumped whenever the layout or what the document derives from ops changes: older snapshots are then rebuilt. */
@@ -260,15 +261,14 @@ class Reader {
     }
     return out;
   }
-  /** `n` ASCII hex characters (op ids, authors). */
+  /** `n` ASCII characters (op ids, authors: hex; the checksum vouches for them, so they are not re-checked one by one). */
   hex(n: number): string {
     const s = this.text(n);
-    if (s.length !== n || !HEX_TEXT.test(s)) throw new Refused('ids are not lowercase hex');
+    if (s.length !== n) throw new Refused('ids are not ASCII');
     return s;
   }
 }
 
-const HEX_TEXT = /^[0-9a-f]*$/;
 const MAKE_MAP: Value = Object.freeze({ make: 'map' as const });
 const MAKE_LIST: Value = Object.freeze({ make: 'list' as const });
 
@@ -339,15 +339,31 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
   doc.restorePrefix(meta, tips, heads, clock);
   if (doc.opCount !== opCount) throw new Refused('repeated op ids');
   const state = doc.state;
-  const ref = (): ObjId | null => {
+  // Containers and elements are named by (op, action index); during the
+  // restore they are also keyed by the number (op + 1) × 1024 + index, so the
+  // checks below hash small integers instead of 66-character ids.
+  const ROOT_KEY = 0;
+  const NONE = -1;
+  let refIndex = 0;
+  const refKey = (): number => {
     const k = r.uvarint();
-    if (k === 0) return null;
-    if (k === 1) return ROOT;
-    return actionObjId(op(k - 2).id, r.uvarint());
+    if (k === 0) return NONE;
+    if (k === 1) return ROOT_KEY;
+    op(k - 2);
+    refIndex = r.uvarint();
+    if (refIndex >= LIMITS.maxActions) throw new Refused('action index out of range');
+    return (k - 1) * 1024 + refIndex;
   };
+  const idOf = (key: number): ObjId => (key === ROOT_KEY ? ROOT : actionObjId(meta[Math.floor(key / 1024) - 1]!.id, key % 1024));
+  /** The key of the last stamp read (its action's number key). */
+  let stampKey = 0;
   const stamp = (): Stamp => {
-    const m = op(r.uvarint());
-    return { lamport: m.lamport, author: m.author, op: m.id, index: r.uvarint() };
+    const i = r.uvarint();
+    const m = op(i);
+    const index = r.uvarint();
+    if (index >= LIMITS.maxActions) throw new Refused('action index out of range');
+    stampKey = (i + 1) * 1024 + index;
+    return { lamport: m.lamport, author: m.author, op: m.id, index };
   };
   const value = (): Value => {
     switch (r.byte()) {
@@ -362,58 +378,63 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
       default: throw new Refused('unknown value tag');
     }
   };
-  // Values that name containers (stamp, kind), checked once every container is restored.
-  const made: (Stamp | Value)[] = [];
+  const restored = new Map<number, Container>();
+  const elements = new Set<number>();
+  // Values that name containers (key, kind), checked once every container is restored.
+  const made: (number | Value)[] = [];
   const containerCount = r.count(4);
   for (let n = 0; n < containerCount; n++) {
-    const id = ref();
+    const key = refKey();
     const kindByte = r.byte();
     const depth = r.uvarint();
-    const parent = ref();
-    if (id === null || kindByte > 1) throw new Refused('bad container header');
+    const parentKey = refKey();
+    if (key === NONE || kindByte > 1) throw new Refused('bad container header');
     const kind: ContainerKind = kindByte === 0 ? 'map' : 'list';
-    if (id === ROOT) {
-      if (n !== 0 || kind !== 'map' || depth !== 0 || parent !== null) throw new Refused('the root must come first, as a map');
+    let parent: Container | undefined;
+    if (key === ROOT_KEY) {
+      if (n !== 0 || kind !== 'map' || depth !== 0 || parentKey !== NONE) throw new Refused('the root must come first, as a map');
     } else {
-      const p = parent === null ? undefined : state.containers.get(parent);
-      if (p === undefined || depth !== p.depth + 1 || depth > LIMITS.maxDepth) throw new Refused('a container without a restored parent');
+      parent = parentKey === NONE ? undefined : restored.get(parentKey);
+      if (parent === undefined || depth !== parent.depth + 1 || depth > LIMITS.maxDepth) throw new Refused('a container without a restored parent');
+      if (restored.has(key)) throw new Refused('a repeated container');
     }
-    const c: Container = state.restoreContainer(id, kind, depth, parent);
+    const c: Container = state.restoreContainer(idOf(key), kind, depth, parent === undefined ? null : parent.id);
+    restored.set(key, c);
     if (c.kind === 'map') {
       for (let f = r.count(3), i = 0; i < f; i++) {
-        const key = strings[r.uvarint()];
-        if (key === undefined) throw new Refused('key index out of range');
+        const field = strings[r.uvarint()];
+        if (field === undefined) throw new Refused('key index out of range');
         const v = value();
         const s = stamp();
-        if (v === MAKE_MAP || v === MAKE_LIST) made.push(s, v);
-        c.map.restore(key, v, s);
+        if (v === MAKE_MAP || v === MAKE_LIST) made.push(stampKey, v);
+        c.map.restore(field, v, s);
       }
     } else {
-      const els: { id: ObjId; stamp: Stamp; value: Value; deleted: boolean }[] = [];
+      const els: ListElement[] = [];
       for (let e = r.count(4), i = 0; i < e; i++) {
         const s = stamp();
         const deleted = r.byte();
         if (deleted > 1) throw new Refused('bad tombstone flag');
-        const eid = actionObjId(s.op, s.index);
-        if (state.listOfElement(eid) !== undefined) throw new Refused('a list element in two lists');
+        const ek = stampKey;
+        if (elements.has(ek)) throw new Refused('a list element in two lists');
+        elements.add(ek);
         const v = value();
-        if (v === MAKE_MAP || v === MAKE_LIST) made.push(s, v);
-        els.push({ id: eid, stamp: s, value: v, deleted: deleted === 1 });
+        if (v === MAKE_MAP || v === MAKE_LIST) made.push(ek, v);
+        els.push({ id: actionObjId(s.op, s.index), stamp: s, value: v, deleted: deleted === 1, next: undefined });
       }
       state.restoreList(c, els);
     }
   }
   if (containerCount === 0) throw new Refused('no root container');
   for (let n = r.count(2), i = 0; i < n; i++) {
-    const id = ref();
-    if (id === null || state.containers.get(id)?.parent !== ROOT) throw new Refused('a root child that is not under the root');
-    state.rootChildren.push(id);
+    const c = restored.get(refKey());
+    if (c === undefined || c.parent !== ROOT) throw new Refused('a root child that is not under the root');
+    state.rootChildren.push(c.id);
   }
   if (r.pos !== r.bytes.length) throw new Refused('trailing bytes');
   // Every container value must name a restored container, or JSON and later ops would disagree with a replay.
   for (let i = 0; i < made.length; i += 2) {
-    const st = made[i] as Stamp;
-    if (state.containers.get(actionObjId(st.op, st.index))?.kind !== (made[i + 1] as { make: ContainerKind }).make) throw new Refused('a value names a missing container');
+    if (restored.get(made[i] as number)?.kind !== (made[i + 1] as { make: ContainerKind }).make) throw new Refused('a value names a missing container');
   }
   return { ok: true, doc, ops: opCount };
 }

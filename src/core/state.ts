@@ -5,7 +5,7 @@
 import { toHex, utf8Encode } from './bytes.js';
 import { sha256 } from './hash.js';
 import { LwwMap } from './lww-map.js';
-import { RgaList } from './list.js';
+import { RgaList, type ListElement } from './list.js';
 import {
   HEAD, LIMITS, ROOT, actionObjId, isContainerValue, isObjIdForm,
   type ContainerKind, type ObjId, type Op, type Value,
@@ -161,7 +161,7 @@ export class DocState {
   }
 
   /** Fills a restored list and indexes its elements (an element belongs to one list). */
-  restoreList(list: ListContainer, elements: readonly { readonly id: ObjId; readonly stamp: Stamp; readonly value: Value; readonly deleted: boolean }[]): void {
+  restoreList(list: ListContainer, elements: readonly ListElement[]): void {
     list.list.restore(elements);
     for (const e of elements) this.elemIndex.set(e.id, list.id);
   }

@@ -83,13 +83,17 @@ export function createWorkerApi(): WorkerApi {
       const idb = await IdbOpStore.open(options.roomId);
       store = new FailingOpStore(idb);
       const locks = (globalThis.navigator as { locks?: LockPort } | undefined)?.locks;
+      // Reading the log (snapshot + tail) needs no identity: it runs while the
+      // identity slot is claimed and the keys are imported.
+      const log = Replica.loadLog(store, idb, () => Date.now());
+      log.catch(() => undefined); // awaited below
       const identity = await claimIdentity(idb, options.roomId, () => randomBytes(32), locks);
       const [signer, verifier] = await Promise.all([bestSigner(identity.seed), bestVerifier()]);
       const setupMs = performance.now() - t0;
       replica = await Replica.open({
         roomId: options.roomId, store, meta: idb, signer, verifier,
         now: () => Date.now(), randomBytes, schedule: realSchedule,
-      });
+      }, log);
       const r = replica;
       if (options.create && !r.view().initialised) await r.initBoard();
       // The display name lives in the board: write it once the board exists here
@@ -105,9 +109,9 @@ export function createWorkerApi(): WorkerApi {
       // that connect before then wait in attachPort.
       const s = sync;
       void r.logReady().then(() => s.start(), (e: unknown) => console.error(`[huskies] sync stays off: ${String(e)}`));
-      const opened = r.dump().snapshot;
+      const opened = r.openReport();
       const phases = Object.entries(opened.openMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
-      console.info(`[huskies] open: ${r.doc.opCount} ops from the ${opened.openedFrom}${opened.ignored ? ` (snapshot not used: ${opened.ignored})` : ''}; restored ${opened.restoredOps}, replayed ${opened.replayedOps}; ms: store/identity/keys ${setupMs.toFixed(0)}, ${phases}`);
+      console.info(`[huskies] open: ${r.doc.opCount} ops from the ${opened.openedFrom}${opened.ignored ? ` (snapshot not used: ${opened.ignored})` : ''}; restored ${opened.restoredOps}, replayed ${opened.replayedOps}; ms: store/identity/keys ${setupMs.toFixed(0)} (overlapping the log), ${phases}`);
       void r.logReady().then(() => console.info(`[huskies] open: the whole log is loaded ${(performance.now() - t0).toFixed(0)} ms after open started`), () => undefined);
       return { author: r.author, replicaId: r.replicaId, slot: identity.slot, verifier: verifier.name, loadedOps: r.doc.opCount, openMs: performance.now() - t0 };
     },
