@@ -347,6 +347,11 @@ export class Document {
     return this.log;
   }
 
+  /** The decoded ops applied after a restored prefix (the whole log when nothing is detached), in insertion order. */
+  attachedOps(): readonly Op[] {
+    return this.log;
+  }
+
   /** Ops with no applied successor, sorted. */
   heads(): OpId[] {
     return [...this.headSet].sort();

@@ -59,7 +59,7 @@ export class MemoryOpStore implements OpStore, MetaStore {
     if (typeof id !== 'string') throw new TypeError('loadAfter: id must be a string');
     if (!this.backing.ids.has(id)) return undefined;
     const at = this.backing.ops.findIndex((op) => op.id === id);
-    return this.loadFrom(at + 1);
+    return this.backing.ops.slice(at + 1).map((op) => ({ id: op.id, bytes: new Uint8Array(op.bytes) }));
   }
 
   async has(id: string): Promise<boolean> {

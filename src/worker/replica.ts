@@ -16,7 +16,8 @@ import { Persister, type PersistStatus, type Schedule } from './persister.js';
 import type { Signer } from './signer.js';
 import type { Verifier } from './verifier.js';
 import { historyOf, type HistoryEntry } from './history.js';
-import { SNAPSHOT_KEY, SnapshotKeeper, loadPrefix, openLog, type OpenedLog, type SnapshotStatus } from './snapshot-keeper.js';
+import { PrefixLog } from './prefix-log.js';
+import { SNAPSHOT_KEY, SnapshotKeeper, openLog, type OpenedLog, type SnapshotStatus } from './snapshot-keeper.js';
 
 export interface ReplicaOptions {
   readonly roomId: string;
@@ -70,6 +71,9 @@ export interface ReplicaDump extends CoreDump {
 
 type Listener<T> = (value: T) => void;
 
+interface EmptyPrefix { readonly length: 0; readonly bytes: readonly Uint8Array[]; get(id: string): undefined; opsOfStory(elem: string): Op[] }
+const EMPTY_PREFIX: EmptyPrefix = { length: 0, bytes: [], get: () => undefined, opsOfStory: () => [] };
+
 /** Longest a board patch waits during a burst of applied batches. */
 const FLUSH_MS = 16;
 
@@ -91,8 +95,10 @@ export class Replica implements SyncHost {
 
   private readonly snapshots: SnapshotKeeper;
   private opened!: Omit<SnapshotStatus, 'stored' | 'writeBlocked' | 'prefixPending'>;
-  /** Resolves once every applied op's decoded form is held (at once, unless opened from a snapshot). */
+  /** Resolves once every applied op's bytes are at hand (at once, unless opened from a snapshot). */
   private prefixReady: Promise<void> = Promise.resolve();
+  /** The restored prefix's bytes and story index, once loaded (REPL13). */
+  private prefix: PrefixLog | undefined;
 
   private constructor(private readonly options: ReplicaOptions, doc: Document, persisted: number, keeper: (doc: Document, pending: () => number) => SnapshotKeeper) {
     this.doc = doc;
@@ -130,7 +136,7 @@ export class Replica implements SyncHost {
     log.openMs['total'] = Object.values(log.openMs).reduce((a, b) => a + b, 0);
     replica.opened = { openedFrom: log.restored > 0 || log.ignored === null ? 'snapshot' : 'log', ignored: log.ignored, restoredOps: log.restored, replayedOps: log.tail.length, openMs: log.openMs };
     if (log.doc.detachedOps > 0) {
-      replica.prefixReady = replica.attachPrefix();
+      replica.prefixReady = replica.loadPrefix();
       replica.prefixReady.catch(() => undefined); // awaited by the consumers; not unhandled here
     }
     replica.snapshots.poke();
@@ -147,41 +153,47 @@ export class Replica implements SyncHost {
     return openLog(store, meta, () => new Document({ validate: validateOpForBoard }), { validate: validateOpForBoard }, clock);
   }
 
-  /** Loads the restored prefix's ops in the background; a failing store is retried with backoff. */
-  private async attachPrefix(): Promise<void> {
+  /** Loads the restored prefix's records in the background (REPL13); a failing store is retried with backoff. */
+  private async loadPrefix(): Promise<void> {
     for (let attempt = 0; !this.closed; attempt++) {
-      let ops: Op[] | string;
+      let prefix: PrefixLog | string;
       try {
-        ops = await loadPrefix(this.options.store, this.doc.detachedOps);
+        prefix = await PrefixLog.load(this.options.store, this.doc);
       } catch {
         await new Promise<void>((resolve) => this.options.schedule(resolve, Math.min(10_000, 250 * 2 ** attempt)));
         continue;
       }
-      if (typeof ops === 'string') {
+      if (typeof prefix === 'string') {
         // The snapshot did not match its log after all: never serve a wrong
         // answer. Drop the snapshot so that the next open replays the whole log.
-        console.error(`[huskies] the log does not match the snapshot (${ops}); it is dropped and the next open replays the log`);
+        console.error(`[huskies] the log does not match the snapshot (${prefix}); it is dropped and the next open replays the log`);
         await this.options.meta.set(SNAPSHOT_KEY, null).catch(() => undefined);
-        throw new Error(`the restored log cannot be served: ${ops}`);
+        throw new Error(`the restored log cannot be served: ${prefix}`);
       }
-      this.doc.attachPrefix(ops);
-      for (const op of ops) if (!this.byId.has(op.id)) this.byId.set(op.id, op);
+      this.prefix = prefix;
       return;
     }
     throw new Error('the replica is closed');
   }
 
   /**
-   * Resolves when every applied op is held decoded (REPL13): sync serving,
-   * history and export wait for it after an open from a snapshot.
+   * Resolves when every applied op's bytes are at hand (REPL13): sync
+   * serving, history and export wait for it after an open from a snapshot.
    */
   logReady(): Promise<void> {
     return this.prefixReady;
   }
 
+  /** The restored prefix (empty when the open replayed the whole log). Throws while it is loading: callers wait for logReady. */
+  private prefixOps(): PrefixLog | EmptyPrefix {
+    if (this.doc.detachedOps === 0) return EMPTY_PREFIX;
+    if (this.prefix === undefined) throw new Error('the restored log is still loading (await logReady)');
+    return this.prefix;
+  }
+
   /** How the open went (cheap, unlike the dump): for the console and the perf harness. */
   openReport(): SnapshotStatus {
-    return { ...this.opened, prefixPending: this.doc.detachedOps, ...this.snapshots.status() };
+    return { ...this.opened, prefixPending: this.prefix === undefined ? this.doc.detachedOps : 0, ...this.snapshots.status() };
   }
 
   /** Writes the snapshot now if one is due (tests, and before a planned close). */
@@ -269,13 +281,21 @@ export class Replica implements SyncHost {
 
   opsFor(vv: Record<string, number>): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (const op of this.doc.ops()) if (op.seq > (vv[op.author] ?? 0)) out.push(op.bytes);
+    const prefix = this.prefixOps();
+    let i = 0;
+    for (const m of this.doc.appliedMeta()) {
+      if (i === prefix.length) break;
+      if (m.seq > (vv[m.author] ?? 0)) out.push(prefix.bytes[i]!);
+      i++;
+    }
+    for (const op of this.doc.attachedOps()) if (op.seq > (vv[op.author] ?? 0)) out.push(op.bytes);
     return out;
   }
 
   getOps(ids: readonly string[]): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (const id of ids) { const op = this.byId.get(id); if (op) out.push(op.bytes); }
+    const prefix = this.prefixOps();
+    for (const id of ids) { const bytes = this.byId.get(id)?.bytes ?? prefix.get(id); if (bytes) out.push(bytes); }
     return out;
   }
 
@@ -463,7 +483,8 @@ export class Replica implements SyncHost {
     await this.prefixReady;
     const story = this.index.story(storyId);
     if (!story) return [];
-    return historyOf(this.doc, story.elem, this.index.view.names);
+    const ops = [...this.prefixOps().opsOfStory(story.elem), ...this.doc.attachedOps()];
+    return historyOf(this.doc, story.elem, this.index.view.names, ops);
   }
 
   /** The debug dump: the core's dump plus persistence, identity and peers (CORE15, REPL9). */
@@ -487,7 +508,7 @@ export class Replica implements SyncHost {
   /** The op log as a backup file, in insertion order (after the whole log is loaded, REPL13). */
   async exportLog(): Promise<Uint8Array> {
     await this.prefixReady;
-    return encodeLogFile(this.doc.ops().map((op) => op.bytes));
+    return encodeLogFile([...this.prefixOps().bytes, ...this.doc.attachedOps().map((op) => op.bytes)]);
   }
 
   /** Imports a backup file: every op is verified again; reports what was rejected. */

@@ -11,7 +11,7 @@
 // replays only the records after `upTo`; a snapshot that is missing, of
 // another version, damaged, or that does not match the log (its last covered
 // record's id) is ignored with a reason, and the whole log is replayed.
-import { decodeOp, encodeSnapshot, restoreSnapshot, type Document, type DocumentOptions, type Op } from '../core/index.js';
+import { encodeSnapshot, restoreSnapshot, type Document, type DocumentOptions, type Op } from '../core/index.js';
 import type { MetaStore, OpStore, StoredOp } from '../storage/op-store.js';
 import type { Schedule } from './persister.js';
 
@@ -39,7 +39,7 @@ export interface SnapshotStatus {
   readonly replayedOps: number;
   /** The open's phases in ms. */
   readonly openMs: Readonly<Record<string, number>>;
-  /** Ops of the restored prefix whose decoded form is still being loaded (sync, history and export wait for it). */
+  /** Ops of the restored prefix held as metadata only; their bytes load in the background (sync, history and export wait for them). */
   readonly prefixPending: number;
   /** The snapshot stored now: ops it covers, its size, when it was written and how long encoding took. */
   readonly stored: { readonly upTo: number; readonly bytes: number; readonly writtenAt: number; readonly encodeMs: number } | null;
@@ -125,21 +125,6 @@ function alignedPrefix(records: readonly StoredOp[], applied: readonly Op[]): nu
   let n = 0;
   while (n < records.length && n < applied.length && records[n]!.id === applied[n]!.id) n++;
   return n;
-}
-
-/** Loads and decodes the restored prefix's ops from the store in chunks, yielding between them. */
-export async function loadPrefix(store: OpStore, count: number, chunk = 2000): Promise<Op[] | string> {
-  const ops: Op[] = [];
-  while (ops.length < count) {
-    const records = await store.loadFrom(ops.length, Math.min(chunk, count - ops.length));
-    if (records.length === 0) return `the log ended at ${ops.length} of ${count} records`;
-    for (const r of records) {
-      const d = decodeOp(r.bytes, r.id);
-      if (!d.ok) return `record ${ops.length} does not decode: ${d.reason}`;
-      ops.push(d.op);
-    }
-  }
-  return ops;
 }
 
 export interface SnapshotKeeperOptions {
