@@ -148,6 +148,15 @@ export async function snapshotOps(page: Page): Promise<number> {
   });`);
 }
 
+/** How many op records the room's log holds. */
+export async function logOps(page: Page): Promise<number> {
+  return withRoomDb<number>(page, `return new Promise((resolve, reject) => {
+    const r = db.transaction('ops').objectStore('ops').count();
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });`);
+}
+
 /** Waits until the app itself has written a snapshot covering at least `ops` records (it does when quiet, REPL12). */
 export async function waitForSnapshot(page: Page, ops: number, timeoutMs = 300_000): Promise<void> {
   await expect.poll(() => snapshotOps(page), { timeout: timeoutMs, intervals: [500, 1000, 2000] }).toBeGreaterThanOrEqual(ops);
