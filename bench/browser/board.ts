@@ -1,11 +1,12 @@
 // Browser benchmark (issue 4/6): the board as people use it, in Debian's
 // Chromium, against the app `npm start` serves — time from a keypress to the
 // card on screen on a 10,000-story board, and cold open of a 100,000-op board
-// to `huskies:board-ready`. Sizes shrink with HUSKIES_BENCH_BOARD_SCALE (0–1).
+// to `huskies:board-ready` without and with the app's snapshot (REPL12).
+// Sizes shrink with HUSKIES_BENCH_BOARD_SCALE (0–1).
 import { spawn } from 'node:child_process';
 import { chromium } from '@playwright/test';
 import { chromiumLaunchOptions } from '../../tests/e2e/support/browser.js';
-import { cachedBackup, measureColdOpen, measureKeyMove, openNewBoard, seedFromBackup } from '../../tests/e2e/perf/board-perf.js';
+import { cachedBackup, measureColdOpens, measureKeyMove, openNewBoard, seedFromBackup } from '../../tests/e2e/perf/board-perf.js';
 
 const SCALE = Number(process.env.HUSKIES_BENCH_BOARD_SCALE ?? 1);
 const PORT = Number(process.env.HUSKIES_BENCH_PORT ?? 8798);
@@ -43,14 +44,16 @@ export async function run(): Promise<Record<string, number>> {
     const cold = await coldCtx.newPage();
     await openNewBoard(cold);
     await seedFromBackup(cold, await cachedBackup({ stories: Math.round(ops / 10), ops }), 1_500_000);
-    const coldMs = await measureColdOpen(cold);
+    // Both ways, by reload (bench/browser/cold-open.ts does it with a new browser per sample).
+    const coldMs = await measureColdOpens(cold, ops);
     await coldCtx.close();
     return {
       boardStories: stories,
       keypressToDomMedianMs: move.dom.median,
       keypressToPaintMedianMs: move.frame.median,
       coldOpenOps: ops,
-      coldOpenMs: coldMs,
+      coldOpenNoSnapshotMs: coldMs.withoutSnapshot,
+      coldOpenMs: coldMs.withSnapshot,
     };
   } finally {
     await browser.close();

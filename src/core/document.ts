@@ -70,6 +70,12 @@ function resolveActions(actions: readonly LocalAction[], id: OpId): Action[] {
 
 interface AppliedMeta { readonly author: AuthorId; readonly seq: number; readonly lamport: number }
 
+/** An applied op's header metadata: what duplicate detection and header checks need. */
+export interface AppliedOpMeta extends AppliedMeta { readonly id: OpId }
+
+/** An author's chain tip: highest applied seq (first applied on a tie), its op, and the author's op count. */
+export interface AuthorTip { readonly author: AuthorId; readonly seq: number; readonly id: OpId; readonly count: number }
+
 /**
  * A domain rule run after the core's own checks, before an op is applied
  * (e.g. the board's schema). It must depend only on the op and its causal
@@ -92,6 +98,12 @@ export class Document {
   private readonly buffer: DependencyBuffer;
   private clock = 0;
   private readonly validate: OpValidator | undefined;
+  /**
+   * Applied ops at the front of the log whose decoded form is not held: a
+   * document restored from a snapshot knows their metadata (`applied`) but
+   * gets the ops themselves later, through `attachPrefix`.
+   */
+  private detached = 0;
 
   constructor(options: DocumentOptions = {}) {
     this.buffer = new DependencyBuffer(options.bufferLimits);
@@ -289,15 +301,82 @@ export class Document {
     }
   }
 
+  // ---- snapshots (src/core/snapshot.ts) ----
+
+  /** Every applied op's header metadata, in apply (insertion) order. */
+  *appliedMeta(): IterableIterator<AppliedOpMeta> {
+    for (const [id, m] of this.applied) yield { id, author: m.author, seq: m.seq, lamport: m.lamport };
+  }
+
+  /** The heads in the order they became heads (prepare breaks Lamport ties by it, so a snapshot keeps it). */
+  headsInOrder(): OpId[] {
+    return [...this.headSet];
+  }
+
+  /** Per author: the op a next local op names as prev (highest seq, first applied on a tie), and how many ops it has. */
+  *authorTips(): IterableIterator<AuthorTip> {
+    for (const [author, l] of this.lastByAuthor) yield { author, seq: l.seq, id: l.id, count: l.count };
+  }
+
+  /**
+   * Makes an empty document hold a log prefix as a snapshot recorded it: the
+   * applied ops' metadata in apply order, author tips, heads and clock. The
+   * state is restored separately (DocState.restore*). The decoded ops come
+   * later through `attachPrefix`; until then `ops()` throws.
+   */
+  restorePrefix(meta: readonly AppliedOpMeta[], tips: readonly AuthorTip[], heads: readonly OpId[], clock: number): void {
+    assert(this.applied.size === 0 && this.buffer.size === 0 && this.pendingLocal.size === 0, 'restore into a document that is not empty');
+    // The metadata objects are kept as they are (no copy: a restore holds ~100k of them).
+    for (const m of meta) this.applied.set(m.id, m);
+    for (const t of tips) this.lastByAuthor.set(t.author, { seq: t.seq, id: t.id, count: t.count });
+    for (const h of heads) this.headSet.add(h);
+    this.clock = clock;
+    this.detached = meta.length;
+  }
+
+  /** How many applied ops at the front of the log are not attached yet (0 unless restored from a snapshot). */
+  get detachedOps(): number {
+    return this.detached;
+  }
+
+  /**
+   * Attaches the decoded ops of a restored prefix, in apply order (read back
+   * from the store). Throws unless they are exactly the prefix's ops.
+   */
+  attachPrefix(ops: readonly Op[]): void {
+    assert(ops.length === this.detached, `attachPrefix needs ${this.detached} ops, got ${ops.length}`);
+    let i = 0;
+    for (const id of this.applied.keys()) {
+      if (i === ops.length) break;
+      assert(ops[i]!.id === id, `attachPrefix: op ${i} is not the prefix's op`);
+      i++;
+    }
+    const tail = this.log.splice(0);
+    for (const op of ops) this.log.push(op);
+    for (const op of tail) this.log.push(op);
+    this.detached = 0;
+  }
+
   // ---- queries ----
+
+  /** Number of applied ops (attached or not). */
+  get opCount(): number {
+    return this.detached + this.log.length;
+  }
 
   /** Whether an op is applied. */
   has(id: OpId): boolean {
     return this.applied.has(id);
   }
 
-  /** The applied op log in insertion order (read-only view). */
+  /** The applied op log in insertion order (read-only view). Throws while a restored prefix is not attached. */
   ops(): readonly Op[] {
+    if (this.detached > 0) throw new InvariantError(`${this.detached} ops of the restored prefix are not attached yet`);
+    return this.log;
+  }
+
+  /** The decoded ops applied after a restored prefix (the whole log when nothing is detached), in insertion order. */
+  attachedOps(): readonly Op[] {
     return this.log;
   }
 
@@ -350,7 +429,7 @@ export class Document {
     return {
       items: this.toJson(),
       tombstones: { count: tombstones.length, elements: tombstones },
-      totalOps: this.log.length,
+      totalOps: this.opCount,
       maxLamport: this.clock,
       heads: this.heads(),
       authors,

@@ -5,6 +5,7 @@
 // replica ends with one order whatever the delivery order.
 import { compareStamps, type Stamp } from './stamp.js';
 import type { AuthorId, ObjId, OpId, Value } from './op.js';
+import { assert } from './assert.js';
 
 /** One element, with its stamp's fields inline (one object per insert) and itself as its `stamp`. */
 export class ListElement implements Stamp {
@@ -75,6 +76,25 @@ export class RgaList {
   /** Every element in order, tombstones included. */
   *all(): IterableIterator<ListElement> {
     for (let el = this.head.next; el !== undefined; el = el.next) yield el;
+  }
+
+  /**
+   * Fills an empty list with elements in list order, tombstones included, as
+   * a snapshot recorded them (src/core/snapshot.ts): the same structure the
+   * inserts and deletes that made them would have built. The list adopts the
+   * element objects (their `next` links are set here).
+   */
+  restore(elements: readonly ListElement[]): void {
+    assert(this.byId.size === 0, 'restore into a list that is not empty');
+    let last: { next: ListElement | undefined } = this.head;
+    for (const el of elements) {
+      assert(!this.byId.has(el.id), 'restore of a repeated list element');
+      el.next = undefined;
+      last.next = el;
+      last = el;
+      this.byId.set(el.id, el);
+      if (!el.deleted) this.liveCount++;
+    }
   }
 
   /** Visible elements in order. */

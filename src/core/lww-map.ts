@@ -37,6 +37,11 @@ export class LwwMap {
     return true;
   }
 
+  /** Puts a field's winning register back as a snapshot recorded it (fields keep their first-write order). */
+  restore(key: string, value: Value, stamp: Stamp): void {
+    this.fields.set(key, new Register(value, stamp));
+  }
+
   /** The winning register of a key. */
   get(key: string): Register | undefined {
     return this.fields.get(key);

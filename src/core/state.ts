@@ -5,12 +5,13 @@
 import { toHex, utf8Encode } from './bytes.js';
 import { sha256 } from './hash.js';
 import { LwwMap } from './lww-map.js';
-import { RgaList } from './list.js';
+import { RgaList, type ListElement } from './list.js';
 import {
   HEAD, LIMITS, ROOT, actionObjId, isContainerValue, isObjIdForm,
   type ContainerKind, type ObjId, type Op, type Value,
 } from './op.js';
 import type { Stamp } from './stamp.js';
+import { assert } from './assert.js';
 
 /**
  * Whether a reference names the op itself, its prev, one of its deps, or no
@@ -144,6 +145,34 @@ export class DocState {
       ? { kind: 'map', id, depth, parent: parent.id, map: new LwwMap() }
       : { kind: 'list', id, depth, parent: parent.id, list: new RgaList() });
     if (parent.id === ROOT) this.rootChildren.push(id);
+  }
+
+  // ---- restore from a snapshot (src/core/snapshot.ts) ----
+
+  /**
+   * Re-creates a container as a snapshot recorded it (the root already
+   * exists and is returned as is). Containers must come in creation order, so
+   * a parent is always there before its children.
+   */
+  restoreContainer(id: ObjId, kind: ContainerKind, depth: number, parent: ObjId | null): Container {
+    if (id === ROOT) return this.containers.get(ROOT)!;
+    assert(!this.containers.has(id), 'restore of a repeated container');
+    const c: Container = kind === 'map'
+      ? { kind: 'map', id, depth, parent, map: new LwwMap() }
+      : { kind: 'list', id, depth, parent, list: new RgaList() };
+    this.containers.set(id, c);
+    return c;
+  }
+
+  /** Fills a restored list and indexes its elements (an element belongs to one list). */
+  restoreList(list: ListContainer, elements: readonly ListElement[]): void {
+    list.list.restore(elements);
+    for (const e of elements) this.elemIndex.set(e.id, list.id);
+  }
+
+  /** The list an element belongs to, for a snapshot's checks. */
+  listOfElement(elem: ObjId): ObjId | undefined {
+    return this.elemIndex.get(elem);
   }
 
   /** Plain JSON of a container (default: the whole document). Depth is capped, so recursion is bounded. */

@@ -37,7 +37,7 @@ export class BoardIndex implements StoryLookup {
 
   constructor(private readonly doc: Document) {
     useStoryLookup(doc.state, this);
-    this.folded = doc.ops().length;
+    this.folded = doc.opCount;
     const { lists, maps } = rootContainers(doc.state);
     for (const m of maps) this.maps.add(m);
     for (const l of lists) {
@@ -86,7 +86,7 @@ export class BoardIndex implements StoryLookup {
 
   /** StoryLookup: fresh when every applied op has been folded in. */
   current(): boolean {
-    return this.folded === this.doc.ops().length;
+    return this.folded === this.doc.opCount;
   }
 
   /** StoryLookup: the winning element of a story id. */

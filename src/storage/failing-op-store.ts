@@ -44,6 +44,14 @@ export class FailingOpStore implements OpStore {
     return this.inner.loadAll();
   }
 
+  loadFrom(start: number, limit?: number): Promise<StoredOp[]> {
+    return this.inner.loadFrom(start, limit);
+  }
+
+  loadAfter(id: string): Promise<StoredOp[] | undefined> {
+    return this.inner.loadAfter(id);
+  }
+
   has(id: string): Promise<boolean> {
     return this.inner.has(id);
   }

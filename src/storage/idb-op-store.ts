@@ -9,6 +9,7 @@
 // promise wrappers cannot express.
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import {
+  assertRange,
   assertStorableOps,
   OpStoreError,
   ownedBytes,
@@ -58,6 +59,8 @@ export function roomDatabaseName(roomId: string): string {
 export class IdbOpStore implements OpStore, MetaStore {
   private closed = false;
   private tail: Promise<unknown> = Promise.resolve();
+  /** Where the last loadFrom ended: the position after it, and the key of the record before that position. */
+  private positionHint: { position: number; key: number } | undefined;
   private readonly db: IDBPDatabase<RoomDb>;
 
   private constructor(
@@ -174,6 +177,51 @@ export class IdbOpStore implements OpStore, MetaStore {
       return records.map((r) => ({ id: r.id, bytes: r.bytes }));
     } catch (error) {
       throw toOpStoreError(error, 'loadAll failed');
+    }
+  }
+
+  async loadFrom(start: number, limit?: number): Promise<StoredOp[]> {
+    this.ensureOpen();
+    assertRange(start, limit);
+    if (limit === 0) return [];
+    try {
+      const tx = this.db.transaction('ops', 'readonly');
+      let range: IDBKeyRange | undefined;
+      const hint = this.positionHint;
+      if (start > 0 && hint !== undefined && hint.position === start) {
+        // Reading on from where the last read ended (the background load of
+        // a restored prefix reads the log in chunks): positions never move
+        // in an append-only log, so the key there is still the key.
+        range = IDBKeyRange.lowerBound(hint.key, true);
+      } else if (start > 0) {
+        // Keys are auto-increment numbers but may have gaps (aborted writes
+        // still advance the generator), so position `start` is found by
+        // skipping `start` keys — a key cursor reads no values.
+        const cursor = await tx.store.openKeyCursor();
+        const at = cursor === null ? null : await cursor.advance(start);
+        if (at === null) return [];
+        range = IDBKeyRange.lowerBound(at.key);
+      }
+      const [records, keys] = await Promise.all([tx.store.getAll(range, limit), tx.store.getAllKeys(range, limit)]);
+      if (keys.length > 0) this.positionHint = { position: start + keys.length, key: keys[keys.length - 1]! };
+      return records.map((r) => ({ id: r.id, bytes: r.bytes }));
+    } catch (error) {
+      throw toOpStoreError(error, 'loadFrom failed');
+    }
+  }
+
+  async loadAfter(id: string): Promise<StoredOp[] | undefined> {
+    this.ensureOpen();
+    if (typeof id !== 'string') throw new TypeError('loadAfter: id must be a string');
+    try {
+      const tx = this.db.transaction('ops', 'readonly');
+      // The unique id index gives the op's key at once: no scan of the log before it.
+      const key = await tx.store.index('id').getKey(id);
+      if (key === undefined) return undefined;
+      const records = await tx.store.getAll(IDBKeyRange.lowerBound(key, true));
+      return records.map((r) => ({ id: r.id, bytes: r.bytes }));
+    } catch (error) {
+      throw toOpStoreError(error, 'loadAfter failed');
     }
   }
 

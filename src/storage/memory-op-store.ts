@@ -3,6 +3,7 @@
 // MemoryBacking, which stands in for "the same IndexedDB database" (multi-tab,
 // or a restart that reopens the room) [STORE6].
 import {
+  assertRange,
   assertStorableOps,
   OpStoreError,
   type MetaStore,
@@ -44,6 +45,21 @@ export class MemoryOpStore implements OpStore, MetaStore {
   async loadAll(): Promise<StoredOp[]> {
     this.ensureOpen();
     return this.backing.ops.map((op) => ({ id: op.id, bytes: new Uint8Array(op.bytes) }));
+  }
+
+  async loadFrom(start: number, limit?: number): Promise<StoredOp[]> {
+    this.ensureOpen();
+    assertRange(start, limit);
+    const end = limit === undefined ? undefined : start + limit;
+    return this.backing.ops.slice(start, end).map((op) => ({ id: op.id, bytes: new Uint8Array(op.bytes) }));
+  }
+
+  async loadAfter(id: string): Promise<StoredOp[] | undefined> {
+    this.ensureOpen();
+    if (typeof id !== 'string') throw new TypeError('loadAfter: id must be a string');
+    if (!this.backing.ids.has(id)) return undefined;
+    const at = this.backing.ops.findIndex((op) => op.id === id);
+    return this.backing.ops.slice(at + 1).map((op) => ({ id: op.id, bytes: new Uint8Array(op.bytes) }));
   }
 
   async has(id: string): Promise<boolean> {

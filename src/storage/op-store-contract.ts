@@ -273,6 +273,69 @@ export const opStoreContract: ReadonlyArray<ContractCase<OpStore>> = [
     },
   },
   {
+    rule: 'STORE12',
+    name: 'loadFrom reads a range of insertion positions, across batches, reopen and other instances',
+    async run(make) {
+      const store = await make();
+      const all = ops(0, 30);
+      await store.append(all.slice(0, 10));
+      await store.append([...all.slice(5, 12), all[3]!]); // duplicates take no position
+      await store.append(all.slice(12, 30));
+      assertSameOps(await store.loadFrom(0), all, 'loadFrom(0)');
+      assertSameOps(await store.loadFrom(0, 4), all.slice(0, 4), 'loadFrom(0, 4)');
+      assertSameOps(await store.loadFrom(7), all.slice(7), 'loadFrom(7)');
+      assertSameOps(await store.loadFrom(10, 5), all.slice(10, 15), 'loadFrom(10, 5) spans batches');
+      assertSameOps(await store.loadFrom(29), all.slice(29), 'the last op');
+      assertSameOps(await store.loadFrom(30), [], 'at the end');
+      assertSameOps(await store.loadFrom(100, 3), [], 'past the end');
+      assertSameOps(await store.loadFrom(3, 0), [], 'limit 0');
+      const other = await make();
+      await other.append(ops(30, 33));
+      assertSameOps(await store.loadFrom(28), [...all.slice(28), ...ops(30, 33)], 'sees the other instance');
+      await rejectsWith(store.loadFrom(-1), isTypeError, 'negative start');
+      await rejectsWith(store.loadFrom(1.5), isTypeError, 'fractional start');
+      await rejectsWith(store.loadFrom(0, -2), isTypeError, 'negative limit');
+      await store.close();
+      await rejectsWith(store.loadFrom(0), isKind('closed'), 'loadFrom after close');
+      await other.close();
+    },
+  },
+  {
+    rule: 'STORE12',
+    name: 'loadFrom in consecutive chunks reads the whole log once, in order, while it grows',
+    async run(make) {
+      const store = await make();
+      const all = ops(0, 25);
+      await store.append(all.slice(0, 20));
+      const read: StoredOp[] = [];
+      for (let chunk = await store.loadFrom(0, 6); chunk.length > 0; chunk = await store.loadFrom(read.length, 6)) {
+        read.push(...chunk);
+        if (read.length === 12) await store.append(all.slice(20)); // a write in between
+      }
+      assertSameOps(read, all, 'chunks');
+      assertSameOps(await store.loadFrom(3, 2), all.slice(3, 5), 'a jump back');
+      assertSameOps(await store.loadFrom(5, 2), all.slice(5, 7), 'then on');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE14',
+    name: 'loadAfter(id) returns the ops stored after that op; undefined for an unknown id',
+    async run(make) {
+      const store = await make();
+      const all = ops(0, 12);
+      await store.append(all.slice(0, 8));
+      await store.append([all[2]!, ...all.slice(8)]);
+      assertSameOps((await store.loadAfter(all[0]!.id))!, all.slice(1), 'after the first');
+      assertSameOps((await store.loadAfter(all[7]!.id))!, all.slice(8), 'across batches');
+      assertSameOps((await store.loadAfter(all[11]!.id))!, [], 'after the last');
+      assert((await store.loadAfter(contractOpId(99))) === undefined, 'unknown id');
+      await rejectsWith(store.loadAfter(7 as unknown as string), isTypeError, 'non-string id');
+      await store.close();
+      await rejectsWith(store.loadAfter(all[0]!.id), isKind('closed'), 'after close');
+    },
+  },
+  {
     rule: 'STORE10',
     name: '5,000 ops of 200 bytes round-trip in order',
     async run(make) {
@@ -309,6 +372,25 @@ export const metaStoreContract: ReadonlyArray<ContractCase<OpStore & MetaStore>>
       await reopened.close();
       await rejectsWith(reopened.get('identity'), isKind('closed'), 'get after close');
       await rejectsWith(reopened.set('x', 1), isKind('closed'), 'set after close');
+    },
+  },
+  {
+    rule: 'STORE13',
+    name: 'a large binary meta value (a snapshot) round-trips exactly and is replaced whole',
+    async run(make) {
+      const store = await make();
+      const big = new Uint8Array(3 * 1024 * 1024 + 5);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 131 + (i >> 9)) & 0xff;
+      await store.set('snapshot', { version: 1, upTo: 42, lastId: contractOpId(41), bytes: big });
+      const loaded = (await store.get('snapshot')) as { upTo: number; bytes: Uint8Array };
+      assert(loaded.upTo === 42 && loaded.bytes instanceof Uint8Array && sameBytes(loaded.bytes, big), 'bytes round-trip');
+      await store.set('snapshot', { version: 1, upTo: 1, lastId: contractOpId(0), bytes: new Uint8Array([7]) });
+      await store.close();
+      const reopened = await make();
+      const small = (await reopened.get('snapshot')) as { upTo: number; bytes: Uint8Array };
+      assert(small.upTo === 1 && small.bytes.length === 1 && small.bytes[0] === 7, 'replaced whole, persisted');
+      assert((await reopened.count()) === 0, 'meta does not touch the op log');
+      await reopened.close();
     },
   },
 ];

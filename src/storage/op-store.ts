@@ -16,6 +16,10 @@ export interface OpStore {
   append(ops: readonly StoredOp[]): Promise<number>;
   /** Every stored op in insertion order. */
   loadAll(): Promise<StoredOp[]>;
+  /** The ops at insertion positions start, start + 1, … (at most `limit`), in insertion order: `loadAll().slice(start, start + limit)` without reading the rest [STORE12]. */
+  loadFrom(start: number, limit?: number): Promise<StoredOp[]>;
+  /** The ops stored after the op with this id, in insertion order; undefined when no op has this id [STORE14]. */
+  loadAfter(id: string): Promise<StoredOp[] | undefined>;
   /** Whether an op with this id is stored. */
   has(id: string): Promise<boolean>;
   /** How many ops are stored. */
@@ -65,6 +69,12 @@ export function assertStorableOps(ops: readonly StoredOp[]): void {
     }
     if (!(op.bytes instanceof Uint8Array)) throw new TypeError(`append: ops[${i}].bytes must be a Uint8Array`);
   }
+}
+
+/** Programmer misuse of loadFrom: positions and limits are non-negative integers [STORE12]. */
+export function assertRange(start: unknown, limit: unknown): void {
+  if (!Number.isSafeInteger(start) || (start as number) < 0) throw new TypeError('loadFrom: start must be a non-negative integer');
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || (limit as number) < 0)) throw new TypeError('loadFrom: limit must be a non-negative integer');
 }
 
 /**

@@ -38,16 +38,19 @@ export class BoardStore {
   /** Opens the room; resolves once the first full board is rendered (UI1, UI15). */
   async open(room: RoomCredentials, create: boolean, name: string): Promise<void> {
     try {
+      performance.mark('huskies:open-start');
       const client = new ReplicaClient();
       this.client = client;
       const relayUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/relay`;
       this.info = await client.open({ room, create, name, relayUrl });
+      performance.mark('huskies:replica-open');
       const first = await client.subscribe({
         board: (p) => this.apply(p),
         events: (e) => this.onEvents(e),
         status: (s) => (this.status = s),
         sync: (s) => (this.sync = s),
       });
+      performance.mark('huskies:first-patch');
       this.apply(first);
       this.phase = 'open';
       void client.syncStatus().then((s) => (this.sync ??= s));
@@ -55,6 +58,9 @@ export class BoardStore {
       await tick();
       // UI15: the cold-open measurement ends here.
       performance.mark('huskies:board-ready');
+      const at = (mark: string) => performance.getEntriesByName(mark)[0]?.startTime ?? NaN;
+      const marks = ['huskies:open-start', 'huskies:replica-open', 'huskies:first-patch', 'huskies:board-ready'].map(at);
+      console.info(`[huskies] page: open started ${marks[0]!.toFixed(0)} ms after navigation; replica open (worker ${this.info.openMs.toFixed(0)} ms) +${(marks[1]! - marks[0]!).toFixed(0)}; first patch (${first.upserts.length} stories) +${(marks[2]! - marks[1]!).toFixed(0)}; rendered +${(marks[3]! - marks[2]!).toFixed(0)}`);
     } catch (e) {
       this.openError = e instanceof Error ? e.message : String(e);
       this.phase = 'failed';

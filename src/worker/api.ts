@@ -83,12 +83,17 @@ export function createWorkerApi(): WorkerApi {
       const idb = await IdbOpStore.open(options.roomId);
       store = new FailingOpStore(idb);
       const locks = (globalThis.navigator as { locks?: LockPort } | undefined)?.locks;
+      // Reading the log (snapshot + tail) needs no identity: it runs while the
+      // identity slot is claimed and the keys are imported.
+      const log = Replica.loadLog(store, idb, () => Date.now());
+      log.catch(() => undefined); // awaited below
       const identity = await claimIdentity(idb, options.roomId, () => randomBytes(32), locks);
       const [signer, verifier] = await Promise.all([bestSigner(identity.seed), bestVerifier()]);
+      const setupMs = performance.now() - t0;
       replica = await Replica.open({
         roomId: options.roomId, store, meta: idb, signer, verifier,
         now: () => Date.now(), randomBytes, schedule: realSchedule,
-      });
+      }, log);
       const r = replica;
       if (options.create && !r.view().initialised) await r.initBoard();
       // The display name lives in the board: write it once the board exists here
@@ -99,8 +104,16 @@ export function createWorkerApi(): WorkerApi {
         const off = r.onBoard((p) => { if (p.initialised) { off(); void writeName().catch(() => undefined); } });
       }
       sync = new RoomSync({ replica: r, roomId: options.roomId, name: () => name });
-      sync.start();
-      return { author: r.author, replicaId: r.replicaId, slot: identity.slot, verifier: verifier.name, loadedOps: r.doc.ops().length, openMs: performance.now() - t0 };
+      // Sync serves ops from the decoded log: after an open from a snapshot it
+      // starts once the prefix is loaded in the background (REPL13); peers
+      // that connect before then wait in attachPort.
+      const s = sync;
+      void r.logReady().then(() => s.start(), (e: unknown) => console.error(`[huskies] sync stays off: ${String(e)}`));
+      const opened = r.openReport();
+      const phases = Object.entries(opened.openMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+      console.info(`[huskies] open: ${r.doc.opCount} ops from the ${opened.openedFrom}${opened.ignored ? ` (snapshot not used: ${opened.ignored})` : ''}; restored ${opened.restoredOps}, replayed ${opened.replayedOps}; ms: store/identity/keys ${setupMs.toFixed(0)} (overlapping the log), ${phases}`);
+      void r.logReady().then(() => console.info(`[huskies] open: the whole log is loaded ${(performance.now() - t0).toFixed(0)} ms after open started`), () => undefined);
+      return { author: r.author, replicaId: r.replicaId, slot: identity.slot, verifier: verifier.name, loadedOps: r.doc.opCount, openMs: performance.now() - t0 };
     },
     async subscribe(subscriber) {
       const r = need();
@@ -134,7 +147,11 @@ export function createWorkerApi(): WorkerApi {
       if (kind === null) need().retryPersist();
     },
     async sessions() { return sync?.sessionRows() ?? []; },
-    async connectPeer(peerId, port) { need(); sync?.attachPort(peerId, port as unknown as PortLike); },
+    async connectPeer(peerId, port) {
+      const r = need();
+      // Messages wait in the port until the session starts (REPL13).
+      void r.logReady().then(() => sync?.attachPort(peerId, port as unknown as PortLike), () => undefined);
+    },
     async disconnectPeers(reason) { sync?.closeRemote(reason); },
   };
 }

@@ -1,6 +1,6 @@
 // A story's history (REPL10): who changed what and when, read straight from
 // the signed ops in insertion order. Nothing is stored for it; it is derived.
-import type { Document, ObjId, Value } from '../core/index.js';
+import type { Document, ObjId, Op, Value } from '../core/index.js';
 
 export interface HistoryChange {
   /** The field written (`title`, `stage`…), or `criteria` / `dependsOn` for nested edits, or `purged`. */
@@ -21,8 +21,8 @@ export interface HistoryEntry {
 
 const TIME_FIELDS = new Set(['updatedAt', 'createdAt', 'updatedBy', 'createdBy']);
 
-/** The ops that touched a story (its map or anything nested in it), oldest first. */
-export function historyOf(doc: Document, storyElem: ObjId, names: Readonly<Record<string, string>>): HistoryEntry[] {
+/** The ops that touched a story (its map or anything nested in it), oldest first; `ops` defaults to the whole log (a caller may pass a superset of the story's ops, in log order). */
+export function historyOf(doc: Document, storyElem: ObjId, names: Readonly<Record<string, string>>, ops: Iterable<Op> = doc.ops()): HistoryEntry[] {
   const containers = doc.state.containers;
   // The top-level field under the story that a container hangs from, or the story itself.
   const memo = new Map<ObjId, string | null>();
@@ -48,7 +48,7 @@ export function historyOf(doc: Document, storyElem: ObjId, names: Readonly<Recor
     return out;
   };
   const entries: HistoryEntry[] = [];
-  for (const op of doc.ops()) {
+  for (const op of ops) {
     const changes: HistoryChange[] = [];
     let at: number | null = null;
     op.actions.forEach((a, i) => {

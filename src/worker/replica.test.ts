@@ -113,7 +113,7 @@ describe('replica', () => {
     const clock = new ManualClock();
     const a = await openReplica(new MemoryOpStore(), clock, 1);
     await boardWithStories(a, ['x', 'y']);
-    const file = a.exportLog();
+    const file = await a.exportLog();
     const b = await openReplica(new MemoryOpStore(), clock, 2);
     const report = await b.importLog(file);
     expect(report).toMatchObject({ total: a.doc.ops().length, applied: a.doc.ops().length, rejected: [] });
@@ -167,7 +167,7 @@ describe('replica', () => {
     await r.command({ type: 'create', input: { id, kind: 'bug', title: 'first' } });
     clock.advance(1000);
     await r.command({ type: 'move', storyId: id, stage: 'current' });
-    const h = r.history(id);
+    const h = await r.history(id);
     expect(h[0]!.changes.map((c) => c.field)).toContain('created');
     expect(h[h.length - 1]).toMatchObject({ name: 'Ada', at: clock.now() });
     expect(h[h.length - 1]!.changes).toContainEqual({ field: 'stage', value: 'current' });

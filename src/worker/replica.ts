@@ -16,6 +16,8 @@ import { Persister, type PersistStatus, type Schedule } from './persister.js';
 import type { Signer } from './signer.js';
 import type { Verifier } from './verifier.js';
 import { historyOf, type HistoryEntry } from './history.js';
+import { PrefixLog } from './prefix-log.js';
+import { SNAPSHOT_KEY, SnapshotKeeper, openLog, type OpenedLog, type SnapshotStatus } from './snapshot-keeper.js';
 
 export interface ReplicaOptions {
   readonly roomId: string;
@@ -63,10 +65,14 @@ export interface ReplicaDump extends CoreDump {
   readonly persistError: PersistStatus['error'];
   readonly peers: unknown[];
   readonly verifier: string;
+  readonly snapshot: SnapshotStatus;
   readonly generatedAt: number;
 }
 
 type Listener<T> = (value: T) => void;
+
+interface EmptyPrefix { readonly length: 0; readonly bytes: readonly Uint8Array[]; get(id: string): undefined; opsOfStory(elem: string): Op[] }
+const EMPTY_PREFIX: EmptyPrefix = { length: 0, bytes: [], get: () => undefined, opsOfStory: () => [] };
 
 /** Longest a board patch waits during a burst of applied batches. */
 const FLUSH_MS = 16;
@@ -87,23 +93,112 @@ export class Replica implements SyncHost {
   private automationTimer: (() => void) | undefined;
   private closed = false;
 
-  private constructor(private readonly options: ReplicaOptions, persisted: number) {
-    this.doc = new Document({ validate: validateOpForBoard });
+  private readonly snapshots: SnapshotKeeper;
+  private opened!: Omit<SnapshotStatus, 'stored' | 'writeBlocked' | 'prefixPending'>;
+  /** Resolves once every applied op's bytes are at hand (at once, unless opened from a snapshot). */
+  private prefixReady: Promise<void> = Promise.resolve();
+  /** The restored prefix's bytes and story index, once loaded (REPL13). */
+  private prefix: PrefixLog | undefined;
+
+  private constructor(private readonly options: ReplicaOptions, doc: Document, persisted: number, keeper: (doc: Document, pending: () => number) => SnapshotKeeper) {
+    this.doc = doc;
     this.author = toHex(options.signer.publicKey);
     this.replicaId = options.replicaId ?? toHex(options.randomBytes(8));
     this.persister = new Persister(options.store, { schedule: options.schedule, persisted });
-    this.persister.onStatus(() => this.emitStatus());
+    this.snapshots = keeper(doc, () => this.persister.status().pending);
+    this.persister.onStatus((s) => {
+      this.emitStatus();
+      if (s.pending === 0 && s.error === null) this.snapshots.poke();
+    });
   }
 
-  /** Opens a replica: replays the store in insertion order (CORE14) and builds the board index. */
-  static async open(options: ReplicaOptions): Promise<Replica> {
-    const stored = await options.store.loadAll();
-    const replica = new Replica(options, stored.length);
-    const result = replica.doc.replay(stored);
-    for (const op of result.applied) replica.byId.set(op.id, op);
+  /**
+   * Opens a replica (REPL1, REPL12): restores the snapshot and replays the
+   * log's tail in insertion order (CORE14) — or, without a usable snapshot,
+   * replays the whole log — then builds the board index. The restored
+   * prefix's ops are loaded in the background (REPL13).
+   */
+  static async open(options: ReplicaOptions, loaded?: Promise<OpenedLog>): Promise<Replica> {
+    const clock = () => globalThis.performance?.now() ?? options.now();
+    const log = await (loaded ?? Replica.loadLog(options.store, options.meta, options.now));
+    const persisted = log.restored + log.tail.length;
+    const replica = new Replica(options, log.doc, persisted, (doc, pending) => new SnapshotKeeper(
+      { store: options.store, meta: options.meta, doc, schedule: options.schedule, now: clock, pendingPersist: pending },
+      { aligned: log.aligned, stored: log.stored, usable: log.ignored === null },
+    ));
+    for (const op of log.applied) replica.byId.set(op.id, op);
+    let t = clock();
     replica.index = new BoardIndex(replica.doc);
+    log.openMs['boardIndex'] = clock() - t;
+    t = clock();
     replica.scheduleAutomations('all');
+    log.openMs['automations'] = clock() - t;
+    log.openMs['total'] = Object.values(log.openMs).reduce((a, b) => a + b, 0);
+    replica.opened = { openedFrom: log.restored > 0 || log.ignored === null ? 'snapshot' : 'log', ignored: log.ignored, restoredOps: log.restored, replayedOps: log.tail.length, openMs: log.openMs };
+    if (log.doc.detachedOps > 0) {
+      replica.prefixReady = replica.loadPrefix();
+      replica.prefixReady.catch(() => undefined); // awaited by the consumers; not unhandled here
+    }
+    replica.snapshots.poke();
     return replica;
+  }
+
+  /**
+   * Reads the log into a document (snapshot + tail, or the whole log): the
+   * first half of `open`, which needs no identity, so the caller may run it
+   * while it claims one (REPL12).
+   */
+  static loadLog(store: OpStore, meta: MetaStore, now: () => number): Promise<OpenedLog> {
+    const clock = () => globalThis.performance?.now() ?? now();
+    return openLog(store, meta, () => new Document({ validate: validateOpForBoard }), { validate: validateOpForBoard }, clock);
+  }
+
+  /** Loads the restored prefix's records in the background (REPL13); a failing store is retried with backoff. */
+  private async loadPrefix(): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      let prefix: PrefixLog | string;
+      try {
+        prefix = await PrefixLog.load(this.options.store, this.doc);
+      } catch {
+        await new Promise<void>((resolve) => this.options.schedule(resolve, Math.min(10_000, 250 * 2 ** attempt)));
+        continue;
+      }
+      if (typeof prefix === 'string') {
+        // The snapshot did not match its log after all: never serve a wrong
+        // answer. Drop the snapshot so that the next open replays the whole log.
+        console.error(`[huskies] the log does not match the snapshot (${prefix}); it is dropped and the next open replays the log`);
+        await this.options.meta.set(SNAPSHOT_KEY, null).catch(() => undefined);
+        throw new Error(`the restored log cannot be served: ${prefix}`);
+      }
+      this.prefix = prefix;
+      return;
+    }
+    throw new Error('the replica is closed');
+  }
+
+  /**
+   * Resolves when every applied op's bytes are at hand (REPL13): sync
+   * serving, history and export wait for it after an open from a snapshot.
+   */
+  logReady(): Promise<void> {
+    return this.prefixReady;
+  }
+
+  /** The restored prefix (empty when the open replayed the whole log). Throws while it is loading: callers wait for logReady. */
+  private prefixOps(): PrefixLog | EmptyPrefix {
+    if (this.doc.detachedOps === 0) return EMPTY_PREFIX;
+    if (this.prefix === undefined) throw new Error('the restored log is still loading (await logReady)');
+    return this.prefix;
+  }
+
+  /** How the open went (cheap, unlike the dump): for the console and the perf harness. */
+  openReport(): SnapshotStatus {
+    return { ...this.opened, prefixPending: this.prefix === undefined ? this.doc.detachedOps : 0, ...this.snapshots.status() };
+  }
+
+  /** Writes the snapshot now if one is due (tests, and before a planned close). */
+  writeSnapshot(): ReturnType<SnapshotKeeper['write']> {
+    return this.snapshots.write();
   }
 
   // ---- commands (one op each) ----
@@ -186,13 +281,21 @@ export class Replica implements SyncHost {
 
   opsFor(vv: Record<string, number>): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (const op of this.doc.ops()) if (op.seq > (vv[op.author] ?? 0)) out.push(op.bytes);
+    const prefix = this.prefixOps();
+    let i = 0;
+    for (const m of this.doc.appliedMeta()) {
+      if (i === prefix.length) break;
+      if (m.seq > (vv[m.author] ?? 0)) out.push(prefix.bytes[i]!);
+      i++;
+    }
+    for (const op of this.doc.attachedOps()) if (op.seq > (vv[op.author] ?? 0)) out.push(op.bytes);
     return out;
   }
 
   getOps(ids: readonly string[]): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (const id of ids) { const op = this.byId.get(id); if (op) out.push(op.bytes); }
+    const prefix = this.prefixOps();
+    for (const id of ids) { const bytes = this.byId.get(id)?.bytes ?? prefix.get(id); if (bytes) out.push(bytes); }
     return out;
   }
 
@@ -350,7 +453,7 @@ export class Replica implements SyncHost {
   }
 
   status(): ReplicaStatus {
-    return { persist: this.persister.status(), buffered: this.doc.bufferedCount, totalOps: this.doc.ops().length };
+    return { persist: this.persister.status(), buffered: this.doc.bufferedCount, totalOps: this.doc.opCount };
   }
 
   private emitStatus(): void {
@@ -375,11 +478,13 @@ export class Replica implements SyncHost {
 
   // ---- history, dump, backup ----
 
-  /** Who changed what and when on one story, read from the signed ops. */
-  history(storyId: string): HistoryEntry[] {
+  /** Who changed what and when on one story, read from the signed ops (after the whole log is loaded, REPL13). */
+  async history(storyId: string): Promise<HistoryEntry[]> {
+    await this.prefixReady;
     const story = this.index.story(storyId);
     if (!story) return [];
-    return historyOf(this.doc, story.elem, this.index.view.names);
+    const ops = [...this.prefixOps().opsOfStory(story.elem), ...this.doc.attachedOps()];
+    return historyOf(this.doc, story.elem, this.index.view.names, ops);
   }
 
   /** The debug dump: the core's dump plus persistence, identity and peers (CORE15, REPL9). */
@@ -395,13 +500,15 @@ export class Replica implements SyncHost {
       persistError: p.error,
       peers: this.peersProvider(),
       verifier: this.options.verifier.name,
+      snapshot: this.openReport(),
       generatedAt: this.options.now(),
     };
   }
 
-  /** The op log as a backup file, in insertion order. */
-  exportLog(): Uint8Array {
-    return encodeLogFile(this.doc.ops().map((op) => op.bytes));
+  /** The op log as a backup file, in insertion order (after the whole log is loaded, REPL13). */
+  async exportLog(): Promise<Uint8Array> {
+    await this.prefixReady;
+    return encodeLogFile([...this.prefixOps().bytes, ...this.doc.attachedOps().map((op) => op.bytes)]);
   }
 
   /** Imports a backup file: every op is verified again; reports what was rejected. */
@@ -426,6 +533,7 @@ export class Replica implements SyncHost {
     this.closed = true;
     this.automationTimer?.();
     this.flushTimer?.();
+    this.snapshots.close();
     this.persister.close();
   }
 }

@@ -4,6 +4,7 @@
 // on a locator or condition, never a sleep.
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { logOps, waitForSnapshot } from './perf/board-perf';
 
 test.describe.configure({ timeout: 90_000 });
 
@@ -209,4 +210,41 @@ test('[UI7] a peer\'s hostile markdown never runs script', async ({ page, contex
   await preview.getByText('click me').click();
   expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
   expect(dialogs).toBe(0);
+});
+
+test('[REPL12][REPL13] reopened from the app\'s snapshot, the board, a story\'s history and the backup are the same', async ({ page }) => {
+  await openBoard(page);
+  for (const t of ['Alpha', 'Beta', 'Gamma']) await createStory(page, t);
+  const editor = await openEditor(page, 'Beta');
+  await editor.getByTestId('edit-title').fill('Beta, renamed');
+  await editor.getByTestId('edit-title').press('Enter');
+  await expect(editor.getByTestId('history').locator('li')).toHaveCount(2);
+  const historyBefore = await editor.getByTestId('history').locator('li').allTextContents();
+  await page.keyboard.press('Escape');
+  const exportLog = async (): Promise<Buffer> => {
+    await page.getByRole('button', { name: 'Backup' }).click();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export backup' }).click();
+    const bytes = await readFile((await (await download).path())!);
+    await page.keyboard.press('Escape');
+    return bytes;
+  };
+  const before = await exportLog();
+  // The app writes its snapshot when quiet; wait for it to cover the whole log.
+  await waitForSnapshot(page, await logOps(page), 30_000);
+  const opened: string[] = [];
+  page.on('console', (m) => { if (m.text().startsWith('[huskies] open:')) opened.push(m.text()); });
+  await page.reload();
+  await expect(page.locator('[data-phase="open"]')).toBeVisible();
+  await expect.poll(() => opened.join('\n')).toContain('from the snapshot');
+  await expect.poll(() => titlesIn(page, 'backlog')).toEqual(['Alpha', 'Beta, renamed', 'Gamma']);
+  const again = await openEditor(page, 'Beta, renamed');
+  await expect(again.getByTestId('history').locator('li')).toHaveCount(2);
+  expect(await again.getByTestId('history').locator('li').allTextContents()).toEqual(historyBefore);
+  await page.keyboard.press('Escape');
+  expect((await exportLog()).equals(before)).toBe(true);
+  // And it is interactive: a new story lands, and survives another reload.
+  await createStory(page, 'Delta');
+  await page.reload();
+  await expect(card(page, 'Delta')).toBeVisible();
 });

@@ -122,6 +122,70 @@ export async function measureSearchTyping(page: Page, n = 50): Promise<Latency> 
   return latency(pairs);
 }
 
+/** Runs `fn(db)` on the open room's IndexedDB database from the page (the room id is in the link's fragment). */
+async function withRoomDb<T>(page: Page, fn: string): Promise<T> {
+  return page.evaluate(async (body) => {
+    const room = new URLSearchParams(location.hash.slice(1)).get('room');
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open(`huskies-room-${room}`);
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    try {
+      return await (new Function('db', body) as (db: IDBDatabase) => Promise<T>)(db);
+    } finally {
+      db.close();
+    }
+  }, fn);
+}
+
+/** How many log records the snapshot the app stored covers (0 when none; REPL12). */
+export async function snapshotOps(page: Page): Promise<number> {
+  return withRoomDb<number>(page, `return new Promise((resolve, reject) => {
+    const r = db.transaction('meta').objectStore('meta').get('snapshot');
+    r.onsuccess = () => resolve(r.result && typeof r.result.upTo === 'number' ? r.result.upTo : 0);
+    r.onerror = () => reject(r.error);
+  });`);
+}
+
+/** How many op records the room's log holds. */
+export async function logOps(page: Page): Promise<number> {
+  return withRoomDb<number>(page, `return new Promise((resolve, reject) => {
+    const r = db.transaction('ops').objectStore('ops').count();
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });`);
+}
+
+/** Waits until the app itself has written a snapshot covering at least `ops` records (it does when quiet, REPL12). */
+export async function waitForSnapshot(page: Page, ops: number, timeoutMs = 300_000): Promise<void> {
+  await expect.poll(() => snapshotOps(page), { timeout: timeoutMs, intervals: [500, 1000, 2000] }).toBeGreaterThanOrEqual(ops);
+}
+
+/** Deletes the app's snapshot, so the next open replays the whole log (the first open after an upgrade). */
+export async function deleteSnapshot(page: Page): Promise<void> {
+  await withRoomDb<void>(page, `return new Promise((resolve, reject) => {
+    const tx = db.transaction('meta', 'readwrite');
+    tx.objectStore('meta').delete('snapshot');
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+  });`);
+}
+
+/**
+ * Cold open (UI15, REPL12) both ways, each a fresh page load of the
+ * profile's IndexedDB: without a snapshot (deleted first: the whole log is
+ * replayed, as on the first open after an upgrade), then — once the app has
+ * written its own snapshot — with it. Navigation start → `huskies:board-ready`, ms.
+ */
+export async function measureColdOpens(page: Page, ops: number): Promise<{ withoutSnapshot: number; withSnapshot: number }> {
+  await deleteSnapshot(page);
+  const withoutSnapshot = await measureColdOpen(page);
+  await waitForSnapshot(page, ops);
+  const withSnapshot = await measureColdOpen(page);
+  return { withoutSnapshot, withSnapshot };
+}
+
 /** Cold open (UI15): reloads and reads navigation start → `huskies:board-ready`, in ms. */
 export async function measureColdOpen(page: Page): Promise<number> {
   await page.reload();

@@ -1,0 +1,156 @@
+// Browser benchmark (issues 4 and 6): cold open of a large board in Chromium,
+// each sample a NEW browser process over a copy of one seeded profile, so the
+// page, its worker and IndexedDB all start cold. Two figures:
+// - without a snapshot (the first open after an upgrade, or after the
+//   snapshot was found bad): the log is read and replayed whole;
+// - with the snapshot the app itself wrote (REPL12): the snapshot plus the
+//   tail of the log.
+// The seeded profile (an imported backup, every op verified) is cached in the
+// OS temp dir, keyed by size, because importing 100,000 ops takes minutes.
+// Sizes shrink with HUSKIES_BENCH_BOARD_SCALE (0–1); HUSKIES_BENCH_RUNS samples.
+import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { chromiumLaunchOptions } from '../../tests/e2e/support/browser.js';
+import { cachedBackup, openNewBoard, seedFromBackup } from '../../tests/e2e/perf/board-perf.js';
+
+const SCALE = Number(process.env.HUSKIES_BENCH_BOARD_SCALE ?? 1);
+const PORT = Number(process.env.HUSKIES_BENCH_PORT ?? 8798);
+const RUNS = Number(process.env.HUSKIES_BENCH_RUNS ?? 3);
+const BASE = `http://127.0.0.1:${PORT}`;
+
+async function startApp(): Promise<() => void> {
+  const child = spawn(process.execPath, ['scripts/start.js'], { env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('running at')) resolve(); });
+    child.on('exit', (code) => reject(new Error(`npm start exited with ${code}`)));
+  });
+  return () => child.kill();
+}
+
+async function launch(dir: string): Promise<BrowserContext> {
+  const ctx = await chromium.launchPersistentContext(dir, { ...chromiumLaunchOptions(), baseURL: BASE });
+  // tsx keeps function names with an `__name` helper; give the page a no-op one.
+  await ctx.addInitScript({ content: 'globalThis.__name = (f) => f;' });
+  return ctx;
+}
+
+const exists = (p: string) => stat(p).then(() => true, () => false);
+
+/** A profile holding a board of `ops` ops (and the page URL with its room link); seeded once, then cached. */
+async function seededProfile(ops: number): Promise<{ dir: string; url: string }> {
+  const dir = join(tmpdir(), 'huskies-ui-bench', `profile-cold-${ops}`);
+  const urlFile = `${dir}.url`;
+  if (await exists(urlFile)) return { dir, url: await readFile(urlFile, 'utf8') };
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const ctx = await launch(dir);
+  const page = await ctx.newPage();
+  await openNewBoard(page);
+  await seedFromBackup(page, await cachedBackup({ stories: Math.round(ops / 10), ops }), 1_500_000);
+  const url = page.url();
+  await ctx.close();
+  await writeFile(urlFile, url);
+  return { dir, url };
+}
+
+/**
+ * Drops the service worker and its caches, so every sample loads this build
+ * of the app shell the same way (a profile seeded by an older build would
+ * otherwise serve that build's precached shell to its first open).
+ */
+async function dropServiceWorker(page: Page): Promise<void> {
+  await page.goto('/manifest.webmanifest');
+  await page.evaluate(async () => {
+    for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister();
+    for (const k of await caches.keys()) await caches.delete(k);
+  });
+}
+
+/** Deletes the app's snapshot from the room database (run on a page of the app's origin). */
+async function deleteSnapshot(page: Page, roomUrl: string): Promise<void> {
+  await dropServiceWorker(page);
+  await page.evaluate(async (url) => {
+    const room = new URLSearchParams(new URL(url).hash.slice(1)).get('room');
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open(`huskies-room-${room}`);
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction('meta', 'readwrite');
+      tx.objectStore('meta').delete('snapshot');
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  }, roomUrl);
+}
+
+interface Sample { readonly ms: number; readonly log: string[] }
+
+/** One cold open: a new browser over `dir`, navigation start → `huskies:board-ready`. */
+async function coldOpen(dir: string, url: string, before?: (page: Page) => Promise<void>): Promise<Sample> {
+  if (before) {
+    const prep = await launch(dir);
+    await before(prep.pages()[0] ?? await prep.newPage());
+    await prep.close();
+  }
+  const ctx = await launch(dir);
+  const page = ctx.pages()[0] ?? await ctx.newPage();
+  const log: string[] = [];
+  page.on('console', (m) => { if (m.text().startsWith('[huskies]')) log.push(m.text()); });
+  await page.goto(url);
+  await page.waitForFunction(() => performance.getEntriesByName('huskies:board-ready').length > 0, undefined, { timeout: 300_000 });
+  const ms = await page.evaluate(() => performance.getEntriesByName('huskies:board-ready')[0]!.startTime);
+  // Interactive: a command works (create a story) and its card shows.
+  const title = `cold-open probe ${Date.now()}`;
+  const t0 = Date.now();
+  await page.keyboard.press('n');
+  await page.getByLabel('Title').fill(title);
+  await page.keyboard.press('Enter');
+  // The card may sit below a column's first page; the announcement says the command succeeded.
+  await page.getByText(`Created ${title}`).first().waitFor({ state: 'attached', timeout: 60_000 });
+  log.push(`[bench] first command after board-ready: ${Date.now() - t0} ms (incl. typing)`);
+  // Let the app write what it writes when idle (its snapshot), then close.
+  await page.waitForTimeout(Number(process.env.HUSKIES_BENCH_SETTLE_MS ?? 8_000));
+  await ctx.close();
+  return { ms, log };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function run(): Promise<Record<string, number>> {
+  const ops = Math.max(1_000, Math.round(100_000 * SCALE));
+  const stop = await startApp();
+  try {
+    const seeded = await seededProfile(ops);
+    const without: number[] = [];
+    const withSnap: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const dir = await mkdtemp(join(tmpdir(), 'huskies-cold-'));
+      try {
+        await cp(seeded.dir, dir, { recursive: true });
+        // No snapshot: delete any, then open (this open writes one when idle).
+        const a = await coldOpen(dir, seeded.url, (p) => deleteSnapshot(p, seeded.url));
+        without.push(a.ms);
+        // With the snapshot the previous open wrote.
+        const b = await coldOpen(dir, seeded.url, dropServiceWorker);
+        withSnap.push(b.ms);
+        console.error(`run ${i + 1}: without snapshot ${a.ms.toFixed(0)} ms, with ${b.ms.toFixed(0)} ms`);
+        for (const line of [...a.log, '--', ...b.log]) console.error(`  ${line}`);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    return { coldOpenOps: ops, coldOpenNoSnapshotMedianMs: median(without), coldOpenSnapshotMedianMs: median(withSnap) };
+  } finally {
+    stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await run(), null, 2));
+}

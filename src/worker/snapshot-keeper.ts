@@ -1,0 +1,250 @@
+// The replica's derived snapshot (REPL12, STORE13, CORE16): where it lives,
+// what it covers, when it is written, and how an open uses it.
+//
+// The op log stays the only source of truth. The snapshot is a cache of the
+// Document after the first `upTo` records of the log (insertion order), kept
+// in the same database under the MetaStore key `snapshot`. It is written only
+// for ops the Persister has durably written, and only when this replica's
+// apply order is known to equal the store's insertion order up to there
+// (another tab writing at the same time can interleave records; then this
+// session writes none, and the next open re-aligns). An open reads it and
+// replays only the records after `upTo`; a snapshot that is missing, of
+// another version, damaged, or that does not match the log (its last covered
+// record's id) is ignored with a reason, and the whole log is replayed.
+import { encodeSnapshot, restoreSnapshot, type Document, type DocumentOptions, type Op } from '../core/index.js';
+import type { MetaStore, OpStore, StoredOp } from '../storage/op-store.js';
+import type { Schedule } from './persister.js';
+
+/** The MetaStore key of the snapshot. */
+export const SNAPSHOT_KEY = 'snapshot';
+
+/** The stored record: the snapshot bytes and what they cover. */
+export interface StoredSnapshot {
+  readonly upTo: number;
+  /** Id of record `upTo − 1` (null when upTo is 0): ties the snapshot to this log. */
+  readonly lastId: string | null;
+  readonly bytes: Uint8Array;
+  /** Wall-clock ms when written (for the debug dump only). */
+  readonly writtenAt: number;
+}
+
+/** What the debug dump and the console show about the snapshot (REPL9, REPL12). */
+export interface SnapshotStatus {
+  /** How this session opened: from a snapshot plus the log's tail, or by replaying the whole log. */
+  readonly openedFrom: 'snapshot' | 'log';
+  /** Why a snapshot was not used (absent, version, damaged, does not match the log). */
+  readonly ignored: string | null;
+  /** Records the open took from the snapshot, and replayed from the log. */
+  readonly restoredOps: number;
+  readonly replayedOps: number;
+  /** The open's phases in ms. */
+  readonly openMs: Readonly<Record<string, number>>;
+  /** Ops of the restored prefix held as metadata only; their bytes load in the background (sync, history and export wait for them). */
+  readonly prefixPending: number;
+  /** The snapshot stored now: ops it covers, its size, when it was written and how long encoding took. */
+  readonly stored: { readonly upTo: number; readonly bytes: number; readonly writtenAt: number; readonly encodeMs: number } | null;
+  /** Why snapshots are not being written, when they are not. */
+  readonly writeBlocked: string | null;
+}
+
+export interface OpenedLog {
+  readonly doc: Document;
+  /** Records applied from the snapshot (0 without one). */
+  readonly restored: number;
+  /** Records read after the snapshot and replayed, with the ops they gave. */
+  readonly tail: readonly StoredOp[];
+  readonly applied: readonly Op[];
+  /** Log positions [0, aligned) hold exactly the document's first `aligned` applied ops, in order. */
+  readonly aligned: number;
+  readonly ignored: string | null;
+  readonly openMs: Record<string, number>;
+  readonly stored: StoredSnapshot | null;
+}
+
+const decoder = typeof TextDecoder === 'undefined' ? undefined : new TextDecoder();
+const decodeText = decoder ? (b: Uint8Array) => decoder.decode(b) : undefined;
+
+function isStoredSnapshot(x: unknown): x is StoredSnapshot {
+  if (typeof x !== 'object' || x === null) return false;
+  const s = x as Partial<StoredSnapshot>;
+  return Number.isSafeInteger(s.upTo) && s.upTo! >= 0 && (s.lastId === null || typeof s.lastId === 'string')
+    && s.bytes instanceof Uint8Array && typeof s.writtenAt === 'number';
+}
+
+/**
+ * Opens the log into a document: snapshot + tail when a sound snapshot is
+ * stored, else the whole log (REPL1, REPL12). Never trusts the snapshot over
+ * the log: it must decode, be of this version and match the log's record at
+ * `upTo − 1`.
+ */
+export async function openLog(store: OpStore, meta: MetaStore, makeDoc: () => Document, docOptions: DocumentOptions, now: () => number): Promise<OpenedLog> {
+  const openMs: Record<string, number> = {};
+  let t = now();
+  const lap = (name: string) => { const n = now(); openMs[name] = n - t; t = n; };
+  let ignored: string | null = null;
+  let raw: unknown;
+  try {
+    raw = await meta.get(SNAPSHOT_KEY);
+  } catch (e) {
+    ignored = `could not read it: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  lap('readSnapshot');
+  if (raw !== undefined && raw !== null && ignored === null) {
+    if (!isStoredSnapshot(raw)) ignored = 'the stored record has the wrong shape';
+    else {
+      const restored = restoreSnapshot(raw.bytes, { ...docOptions, ...(decodeText ? { decodeText } : {}) });
+      lap('restore');
+      if (!restored.ok) ignored = restored.reason;
+      else if (restored.ops !== raw.upTo) ignored = `it holds ${restored.ops} ops but claims ${raw.upTo}`;
+      else {
+        // The tail is what the log holds after the snapshot's last record: if
+        // the log has no such record, the snapshot is not of this log.
+        const tail = raw.lastId === null ? await store.loadAll() : await store.loadAfter(raw.lastId);
+        lap('readTail');
+        if (tail === undefined || (raw.lastId === null) !== (raw.upTo === 0)) {
+          ignored = (await store.count()) < raw.upTo ? 'the log is shorter than the snapshot' : 'it does not match the log (another log, or the log was replaced)';
+        } else {
+          const result = restored.doc.replay(tail);
+          lap('replayTail');
+          return { doc: restored.doc, restored: raw.upTo, tail, applied: result.applied, aligned: raw.upTo + alignedPrefix(tail, result.applied), ignored: null, openMs, stored: raw };
+        }
+      }
+    }
+  } else if (ignored === null) ignored = 'none stored';
+  const doc = makeDoc();
+  t = now();
+  const all = await store.loadAll();
+  lap('readLog');
+  const result = doc.replay(all);
+  lap('replay');
+  return { doc, restored: 0, tail: all, applied: result.applied, aligned: alignedPrefix(all, result.applied), ignored, openMs, stored: null };
+}
+
+/** How many leading records were applied in their own order (replay normally applies every one, in order). */
+function alignedPrefix(records: readonly StoredOp[], applied: readonly Op[]): number {
+  let n = 0;
+  while (n < records.length && n < applied.length && records[n]!.id === applied[n]!.id) n++;
+  return n;
+}
+
+export interface SnapshotKeeperOptions {
+  readonly store: OpStore;
+  readonly meta: MetaStore;
+  readonly doc: Document;
+  readonly schedule: Schedule;
+  readonly now: () => number;
+  /** Ops the Persister has not written yet. */
+  readonly pendingPersist: () => number;
+  /** Write after this long without new ops… */
+  readonly idleMs?: number;
+  /** …when at least this many ops are not covered (or the open found no usable snapshot). */
+  readonly minOps?: number;
+  /** Write even while ops keep coming (a long catch-up or import) past this many uncovered ops. */
+  readonly maxOps?: number;
+}
+
+/**
+ * Writes the snapshot off the hot path (REPL12): after an idle spell once
+ * enough ops are uncovered (at once after an open that found none), and
+ * during long bursts every `maxOps`. Encoding is synchronous (the state must
+ * be read at one instant); the write is one MetaStore put.
+ */
+export class SnapshotKeeper {
+  private covered: number;
+  private aligned: number;
+  private timer: (() => void) | undefined;
+  private writing = false;
+  private blocked: string | null = null;
+  private eager: boolean;
+  private stored: SnapshotStatus['stored'];
+  private closed = false;
+
+  constructor(private readonly options: SnapshotKeeperOptions, opened: { aligned: number; stored: StoredSnapshot | null; usable: boolean }) {
+    this.aligned = opened.aligned;
+    this.covered = opened.usable && opened.stored ? opened.stored.upTo : 0;
+    this.stored = opened.usable && opened.stored ? { upTo: opened.stored.upTo, bytes: opened.stored.bytes.length, writtenAt: opened.stored.writtenAt, encodeMs: 0 } : null;
+    // No usable snapshot at open (first open after an upgrade, or a bad one): write one as soon as it is quiet.
+    this.eager = !opened.usable;
+  }
+
+  /** Called after ops were applied or written: (re)arms the idle timer, or writes now during a long burst. */
+  poke(): void {
+    if (this.closed) return;
+    const uncovered = this.options.doc.opCount - this.covered;
+    if (uncovered <= 0) return;
+    if (uncovered >= (this.options.maxOps ?? 20_000) && this.options.pendingPersist() === 0) { void this.write(); return; }
+    this.timer?.();
+    this.timer = this.options.schedule(() => { this.timer = undefined; void this.write(); }, this.options.idleMs ?? 2_000);
+  }
+
+  status(): Pick<SnapshotStatus, 'stored' | 'writeBlocked'> {
+    return { stored: this.stored, writeBlocked: this.blocked };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.timer?.();
+    this.timer = undefined;
+  }
+
+  /** Writes a snapshot now if the conditions hold; resolves with what happened (tests and the idle timer). */
+  async write(): Promise<'written' | 'not needed' | 'not yet' | 'blocked'> {
+    const { doc, store, meta } = this.options;
+    if (this.writing || this.closed) return 'not yet';
+    const uncovered = doc.opCount - this.covered;
+    if (uncovered <= 0) return 'not needed';
+    if (!this.eager && uncovered < (this.options.minOps ?? 1_000)) return 'not needed';
+    if (this.blocked !== null) return 'blocked';
+    if (this.options.pendingPersist() > 0) { this.poke(); return 'not yet'; }
+    this.writing = true;
+    try {
+      // The records written since the last check must be exactly this
+      // document's ops since then, in order: then log position = apply position.
+      // Read through the id index after the last checked record (no scan of the log before it).
+      const from = this.aligned;
+      const after = from === 0 ? null : idAt(doc, from - 1);
+      const records = after === null ? await store.loadAll() : await store.loadAfter(after);
+      if (records === undefined) { this.blocked = 'the log no longer holds an op this replica checked'; return 'blocked'; }
+      if (doc.opCount !== from + records.length || this.options.pendingPersist() > 0) {
+        if (doc.opCount < from + records.length) this.blocked = 'another tab wrote ops to the log in between; the next open re-aligns';
+        else this.poke();
+        return this.blocked ? 'blocked' : 'not yet';
+      }
+      let i = 0;
+      for (const m of doc.appliedMeta()) {
+        if (i >= from && records[i - from]!.id !== m.id) { this.blocked = 'another tab interleaved writes to the log; the next open re-aligns'; return 'blocked'; }
+        i++;
+      }
+      this.aligned = doc.opCount;
+      // Synchronous from here to the put: the state is read at one instant.
+      const t0 = this.options.now();
+      const bytes = encodeSnapshot(doc);
+      const encodeMs = this.options.now() - t0;
+      const upTo = doc.opCount;
+      const lastId = upTo === 0 ? null : records.length > 0 ? records[records.length - 1]!.id : lastIdOf(doc);
+      const record: StoredSnapshot = { upTo, lastId, bytes, writtenAt: this.options.now() };
+      await meta.set(SNAPSHOT_KEY, record);
+      this.covered = upTo;
+      this.eager = false;
+      this.stored = { upTo, bytes: bytes.length, writtenAt: record.writtenAt, encodeMs };
+      return 'written';
+    } catch (e) {
+      // A failed write costs nothing but a slower next open; try again later.
+      console.warn(`[huskies] snapshot not written: ${e instanceof Error ? e.message : String(e)}`);
+      return 'not yet';
+    } finally {
+      this.writing = false;
+    }
+  }
+}
+
+function lastIdOf(doc: Document): string | null {
+  return doc.opCount === 0 ? null : idAt(doc, doc.opCount - 1);
+}
+
+/** The id of the document's applied op at position `i` (a walk of the metadata: ~5 ms at 100,000 ops). */
+function idAt(doc: Document, i: number): string | null {
+  let n = 0;
+  for (const m of doc.appliedMeta()) { if (n === i) return m.id; n++; }
+  return null;
+}
