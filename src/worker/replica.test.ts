@@ -10,7 +10,7 @@ import { FailingOpStore } from '../storage/failing-op-store.js';
 import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
 import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';
-import { Replica } from './replica.js';
+import { MAX_TIMER_MS, Replica } from './replica.js';
 import type { BoardEvent } from '../pipeline/index.js';
 
 const seed = (n: number) => new Uint8Array(32).fill(n);
@@ -190,5 +190,25 @@ describe('replica', () => {
     clock.advance(4 * 60 * 60 * 1000);
     await archived;
     expect(r.story(done!)).toMatchObject({ stage: 'archived', archiveReason: 'completed' });
+  });
+
+  test('[REPL11] an archive time beyond the timer range arms the longest timer, not a busy loop', async () => {
+    const clock = new ManualClock();
+    const delays: number[] = [];
+    const schedule = (fn: () => void, ms: number) => { delays.push(ms); return clock.schedule(fn, ms); };
+    const r = await Replica.open({
+      roomId: 'room-1', store: new MemoryOpStore(), meta: new MemoryOpStore(), signer: new NobleSigner(seed(1)),
+      verifier: new NobleVerifier(), now: clock.now, randomBytes: seededBytes(1), schedule, replicaId: 'r1',
+    });
+    const [done] = await boardWithStories(r, ['finished']);
+    await r.command({ type: 'set-setting', key: 'archiveAfterMs', value: 100 * 365 * 24 * 3600 * 1000 });
+    await r.command({ type: 'move', storyId: done!, stage: 'done' });
+    clock.advance(0);
+    expect(Math.max(...delays)).toBe(MAX_TIMER_MS);
+    // The timer fires early, finds nothing due and re-arms once: no loop.
+    const before = delays.length;
+    clock.advance(MAX_TIMER_MS);
+    expect(delays.length - before).toBeLessThanOrEqual(2);
+    expect(r.story(done!)?.stage).toBe('done');
   });
 });

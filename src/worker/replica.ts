@@ -63,10 +63,17 @@ export interface ReplicaDump extends CoreDump {
   readonly persistError: PersistStatus['error'];
   readonly peers: unknown[];
   readonly verifier: string;
+  /** Cumulative time of received batches per phase, in ms (bench breakdown). */
+  readonly ingest: Record<string, number | Record<string, number>>;
   readonly generatedAt: number;
 }
 
 type Listener<T> = (value: T) => void;
+
+const now = (): number => globalThis.performance?.now() ?? 0;
+
+/** The longest delay timers take (setTimeout treats anything longer as 0). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Longest a board patch waits during a burst of applied batches. */
 const FLUSH_MS = 16;
@@ -158,19 +165,35 @@ export class Replica implements SyncHost {
 
   /** Ingests ops from any source; returns the core's per-op outcomes. */
   async ingest(frames: readonly unknown[], origin: string): Promise<IngestResult> {
+    const stats = this.ingestTimes;
+    let t = now();
     const session = this.doc.beginIngest(frames);
+    stats.batches++;
+    stats.ops += frames.length;
+    stats.decodeMs += now() - t;
     // Verification of several batches overlaps (WebCrypto runs off this
     // thread), while applying stays in call order: the serial queue.
     const verified = (async () => {
+      const v0 = now();
       while (session.pending) session.resolve(await this.options.verifier.verify(session.requests()));
+      stats.verifyWallMs += now() - v0;
     })();
     return this.serial(async () => {
+      const w0 = now();
       await verified;
+      stats.verifyWaitMs += now() - w0;
+      t = now();
       const result = session.finish();
+      stats.applyMs += now() - t;
+      t = now();
       this.afterApply(result.applied, origin);
+      stats.afterApplyMs += now() - t;
       return result;
     });
   }
+
+  /** Where received ops spend their time in this worker (cumulative; the bench's breakdown). */
+  private readonly ingestTimes = { batches: 0, ops: 0, decodeMs: 0, verifyWallMs: 0, verifyWaitMs: 0, applyMs: 0, afterApplyMs: 0, indexMs: 0, flushMs: 0 };
 
   versionVector(): Record<string, number> {
     return this.doc.versionVector();
@@ -209,7 +232,9 @@ export class Replica implements SyncHost {
     // One record per op serves both the store and the sync sessions.
     const records = ops.map((op) => ({ id: op.id, bytes: op.bytes }));
     this.persister.enqueue(records);
+    const t = now();
     const events = this.index.update(ops, this.options.now());
+    this.ingestTimes.indexMs += now() - t;
     for (const l of this.appliedListeners) l(records, origin);
     if (events.length > 0) {
       for (const l of this.eventListeners) l(events);
@@ -246,6 +271,12 @@ export class Replica implements SyncHost {
   }
 
   private flush(): void {
+    const t = now();
+    this.flushInner();
+    this.ingestTimes.flushMs += now() - t;
+  }
+
+  private flushInner(): void {
     if (this.boardChanged) {
       this.lastFlush = this.options.now();
       this.boardChanged = false;
@@ -324,7 +355,9 @@ export class Replica implements SyncHost {
     if (this.nextArchiveAt < Infinity && (this.automationTimer === undefined || this.automationArmedAt > this.nextArchiveAt)) {
       this.automationTimer?.();
       this.automationArmedAt = this.nextArchiveAt;
-      this.automationTimer = this.options.schedule(() => { this.automationTimer = undefined; void this.runAutomations(); }, Math.max(0, this.nextArchiveAt - now));
+      // setTimeout fires at once for delays past 2^31 − 1 ms (~24.8 days), which
+      // with a long archive time re-armed the timer in a busy loop (REPL11).
+      this.automationTimer = this.options.schedule(() => { this.automationTimer = undefined; void this.runAutomations(); }, Math.min(MAX_TIMER_MS, Math.max(0, this.nextArchiveAt - now)));
     }
   }
 
@@ -395,6 +428,7 @@ export class Replica implements SyncHost {
       persistError: p.error,
       peers: this.peersProvider(),
       verifier: this.options.verifier.name,
+      ingest: { ...this.ingestTimes, persist: this.persister.timing() },
       generatedAt: this.options.now(),
     };
   }
