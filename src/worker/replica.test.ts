@@ -10,6 +10,7 @@ import { FailingOpStore } from '../storage/failing-op-store.js';
 import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
 import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';
+import { InlineWireVerifier } from './wire-verifier.js';
 import { MAX_TIMER_MS, Replica } from './replica.js';
 import type { BoardEvent } from '../pipeline/index.js';
 
@@ -210,5 +211,27 @@ describe('replica', () => {
     clock.advance(MAX_TIMER_MS);
     expect(delays.length - before).toBeLessThanOrEqual(2);
     expect(r.story(done!)?.stage).toBe('done');
+  });
+
+  test('[REPL3][CORE8b] remote batches through a wire verifier get the same outcomes and state as in-thread verification', async () => {
+    const clock = new ManualClock();
+    const source = await openReplica(new MemoryOpStore(), clock, 1);
+    await boardWithStories(source, ['one', 'two', 'three']);
+    const ops = source.doc.ops().map((o) => o.bytes);
+    const badCopy = ops[1]!.slice(); badCopy[badCopy.length - 1]! ^= 1;
+    const frames = [ops[0]!, badCopy, ...ops.slice(1), new Uint8Array([1, 2, 3])];
+    const plain = await openReplica(new MemoryOpStore(), clock, 2);
+    const piped = await Replica.open({
+      roomId: 'room-1', store: new MemoryOpStore(), meta: new MemoryOpStore(), signer: new NobleSigner(seed(3)),
+      verifier: new NobleVerifier(), wireVerifier: new InlineWireVerifier(crypto.subtle),
+      now: clock.now, randomBytes: seededBytes(3), schedule: clock.schedule, replicaId: 'r3',
+    });
+    const a = await plain.ingest(frames, 'peer');
+    const b = await piped.ingest(frames, 'peer');
+    expect(b.outcomes).toEqual(a.outcomes);
+    expect(b.outcomes[1]).toMatchObject({ status: 'rejected', reason: expect.stringContaining('bad signature') });
+    expect(b.outcomes[2]).toMatchObject({ status: 'applied' });
+    expect(piped.doc.stateHash()).toBe(source.doc.stateHash());
+    expect(piped.view().stories.map((s) => s.title).sort()).toEqual(['one', 'three', 'two']);
   });
 });

@@ -15,6 +15,7 @@ import type { SyncHost } from '../sync/sync-host.js';
 import { Persister, type PersistStatus, type Schedule } from './persister.js';
 import type { Signer } from './signer.js';
 import type { Verifier } from './verifier.js';
+import type { WireVerifier } from './wire-verifier.js';
 import { historyOf, type HistoryEntry } from './history.js';
 
 export interface ReplicaOptions {
@@ -23,6 +24,11 @@ export interface ReplicaOptions {
   readonly meta: MetaStore;
   readonly signer: Signer;
   readonly verifier: Verifier;
+  /**
+   * Hashes and verifies received frames off this thread (a verifier worker);
+   * when given, remote batches take it and `verifier` serves the rest.
+   */
+  readonly wireVerifier?: WireVerifier;
   /** Wall clock in ms (injected: tests drive time). */
   readonly now: () => number;
   /** Random bytes (injected: tests are seeded). */
@@ -165,6 +171,8 @@ export class Replica implements SyncHost {
 
   /** Ingests ops from any source; returns the core's per-op outcomes. */
   async ingest(frames: readonly unknown[], origin: string): Promise<IngestResult> {
+    const wire = this.options.wireVerifier;
+    if (wire !== undefined && frames.every((f) => f instanceof Uint8Array)) return this.ingestWire(wire, frames as Uint8Array[], origin);
     const stats = this.ingestTimes;
     let t = now();
     const session = this.doc.beginIngest(frames);
@@ -183,6 +191,39 @@ export class Replica implements SyncHost {
       await verified;
       stats.verifyWaitMs += now() - w0;
       t = now();
+      const result = session.finish();
+      stats.applyMs += now() - t;
+      t = now();
+      this.afterApply(result.applied, origin);
+      stats.afterApplyMs += now() - t;
+      return result;
+    });
+  }
+
+  /**
+   * The pipelined path: the wire verifier hashes and checks this batch on
+   * another thread while this one decodes and applies earlier batches; the
+   * batch is decoded with the ids it computed (no second hash) as soon as its
+   * verdicts arrive, and applied in call order (REPL3, CORE8).
+   */
+  private ingestWire(wire: WireVerifier, frames: Uint8Array[], origin: string): Promise<IngestResult> {
+    const stats = this.ingestTimes;
+    stats.batches++;
+    stats.ops += frames.length;
+    const v0 = now();
+    const decoded = wire.check(frames).then(({ ids, valid }) => {
+      stats.verifyWallMs += now() - v0;
+      const t = now();
+      const session = this.doc.beginIngest(frames, ids);
+      session.resolveBy((i) => valid[i] === true);
+      stats.decodeMs += now() - t;
+      return session;
+    });
+    return this.serial(async () => {
+      const w0 = now();
+      const session = await decoded;
+      stats.verifyWaitMs += now() - w0;
+      let t = now();
       const result = session.finish();
       stats.applyMs += now() - t;
       t = now();
@@ -427,7 +468,7 @@ export class Replica implements SyncHost {
       pendingPersist: p.pending,
       persistError: p.error,
       peers: this.peersProvider(),
-      verifier: this.options.verifier.name,
+      verifier: this.options.wireVerifier ? `${this.options.wireVerifier.name}; ${this.options.verifier.name}` : this.options.verifier.name,
       ingest: { ...this.ingestTimes, persist: this.persister.timing() },
       generatedAt: this.options.now(),
     };
