@@ -44,7 +44,8 @@ export class Persister {
   enqueue(ops: readonly StoredOp[]): void {
     if (ops.length === 0) return;
     for (const op of ops) this.queue.push(op);
-    this.emit();
+    // No status event per enqueue: the replica reports the pending count with
+    // its (coalesced) flush, so a catch-up burst is not one message per batch.
     if (!this.writing && this.retryCancel === undefined) void this.drain();
   }
 
