@@ -13,9 +13,6 @@ import { readStory, type RawStory } from './story-read.js';
 import { useStoryLookup, type StoryLookup } from './story-lookup.js';
 import { DEFAULT_SETTINGS, type BoardView, type Settings, type StoryView } from './view.js';
 
-/** From how many re-read stories on, a batch re-merges columns instead of splicing each story. */
-const BATCH_COLUMNS_FROM = 32;
-
 const add = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => { let s = m.get(k); if (!s) m.set(k, s = new Set()); s.add(v); };
 const remove = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => { const s = m.get(k); if (s) { s.delete(v); if (s.size === 0) m.delete(k); } };
 const minOf = (s: Set<ObjId> | undefined): ObjId | undefined => { let m: ObjId | undefined; if (s) for (const x of s) if (m === undefined || x < m) m = x; return m; };
@@ -190,40 +187,15 @@ export class BoardIndex implements StoryLookup {
       }
       this.comp = next;
     }
-    // A big batch (catch-up) re-sorts each touched column once, in O(n + k log k),
-    // instead of k binary-search splices of O(n) each; an edit takes the splice.
-    const batch = redo.size > BATCH_COLUMNS_FROM ? { out: new Set<StoryView>(), in: [] as StoryView[] } : undefined;
     for (const [id, cause] of redo) {
       const before = this.views.get(id);
       const after = this.build(id);
-      if (batch) {
-        if (before) batch.out.add(before);
-        if (after) batch.in.push(after);
-      } else if (before) this.column(before, false);
-      if (after) { this.views.set(id, after); if (!batch) this.column(after, true); } else this.views.delete(id);
+      if (before) this.column(before, false);
+      if (after) { this.views.set(id, after); this.column(after, true); } else this.views.delete(id);
       diffStory(before, after, !this.liveById.has(id) && this.deadById.has(id), cause, events);
     }
-    if (batch) this.columnsBatch(batch.out, batch.in);
     this.cached = undefined;
     return events;
-  }
-
-  /** Removes `out` from and merges `inserted` into the sorted columns, one pass per touched column. */
-  private columnsBatch(out: ReadonlySet<StoryView>, inserted: StoryView[]): void {
-    const touched = new Set<Stage>();
-    for (const v of out) touched.add(v.stage);
-    for (const v of inserted) touched.add(v.stage);
-    inserted.sort(compareRanked);
-    for (const stage of touched) {
-      const kept = out.size === 0 ? this.columns[stage] : this.columns[stage].filter((v) => !out.has(v));
-      const add = inserted.filter((v) => v.stage === stage);
-      const merged: StoryView[] = new Array<StoryView>(kept.length + add.length);
-      let i = 0, j = 0, k = 0;
-      while (i < kept.length && j < add.length) merged[k++] = compareRanked(add[j]!, kept[i]!) < 0 ? add[j++]! : kept[i++]!;
-      while (i < kept.length) merged[k++] = kept[i++]!;
-      while (j < add.length) merged[k++] = add[j++]!;
-      this.columns[stage] = merged;
-    }
   }
 
   private build(id: string): StoryView | undefined {

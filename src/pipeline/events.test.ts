@@ -94,7 +94,7 @@ describe('events', () => {
     }
   });
 
-  test('[PIPE20] big batches (catch-up) merge the columns once and still match a full read', () => {
+  test('[PIPE20] big batches (catch-up: many stories per update) still match a full read', () => {
     let seed = 7;
     const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
     const doc = new Document();
@@ -105,7 +105,7 @@ describe('events', () => {
     const ranks = [...'123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'];
     let step = 0;
     const fold = (batch: ReturnType<typeof unsigned>[], label: string) => {
-      expect(batch.length).toBeGreaterThan(32); // the batch path (BATCH_COLUMNS_FROM)
+      expect(batch.length).toBeGreaterThan(32);
       index.update(batch, step);
       expect(index.view, `seed 7 ${label}`).toEqual(readBoard(doc));
     };
