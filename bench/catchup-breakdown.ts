@@ -9,7 +9,7 @@
 // the body), verify (Ed25519 over the id), decode (with the id already known),
 // apply (core checks + board schema + state), board index.
 import { webcrypto } from 'node:crypto';
-import { Document, decodeOp, sha256, toHex, verifyBytes } from '../src/core/index.js';
+import { Document, decodeOp, sha256, toHex, verifyBytes, type IngestResult } from '../src/core/index.js';
 import { BoardIndex, validateOpForBoard } from '../src/pipeline/index.js';
 import { decodeLogFile } from '../src/protocol/log-file.js';
 import { cachedBackup } from '../tests/e2e/perf/board-perf.js';
@@ -35,7 +35,7 @@ async function once(): Promise<Record<string, number>> {
   const time = async (name: string, fn: () => unknown): Promise<void> => { const t = cpuMs(); await fn(); out[name] = ((cpuMs() - t) * 1000) / frames.length; };
   const ids: string[] = [];
   await time('hashNobleUs', () => { for (const f of frames) ids.push(toHex(sha256(f.subarray(0, f.length - 64)))); });
-  await time('hashWebCryptoUs', async () => { for (const b of batches) await Promise.all(b.map((f) => subtle.digest('SHA-256', f.subarray(0, f.length - 64)))); });
+  await time('hashWebCryptoUs', async () => { for (const b of batches) await Promise.all(b.map((f) => subtle.digest('SHA-256', f.subarray(0, f.length - 64) as BufferSource))); });
   const keys = new CryptoKeyCache(subtle);
   await time('hashAndVerifyWebCryptoUs', async () => { for (const b of batches) await checkPacked(packFrames(b), subtle, keys); });
   // noble on a sample: it is ~10× slower, a full pass would dominate the run.
@@ -48,7 +48,7 @@ async function once(): Promise<Record<string, number>> {
   const index = new BoardIndex(doc);
   let applied = 0;
   let k = 0;
-  const results = [];
+  const results: IngestResult[] = [];
   await time('decodeAndApplyUs', () => {
     for (const b of batches) {
       const s = doc.beginIngest(b, ids.slice(k, k + b.length));
