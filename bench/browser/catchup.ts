@@ -7,7 +7,7 @@
 //
 //   node --import tsx bench/browser/catchup.ts                 # 10,000 and 100,000 ops, 3 joiners each
 //   HUSKIES_CATCHUP_SIZES=20000 HUSKIES_CATCHUP_RUNS=5 node --import tsx bench/browser/catchup.ts
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { chromiumLaunchOptions } from '../../tests/e2e/support/browser.js';
@@ -17,6 +17,57 @@ import { newRoom, openPeer, startSyncServer } from '../../tests/e2e/sync/sync-fi
 const SIZES = (process.env.HUSKIES_CATCHUP_SIZES ?? '10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.HUSKIES_CATCHUP_RUNS ?? 3);
 const PROFILE_DIR = process.env.HUSKIES_CATCHUP_PROFILE;
+
+/**
+ * CPU time (ms, user + system) of a process and all its descendants, from
+ * /proc: the browser's whole tree (pages, workers, GPU-less compositor,
+ * network and storage services). Steadier than wall time on a shared machine.
+ */
+function treeCpuMs(root: number): number {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const stats = new Map<number, { ppid: number; cpu: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) * tick });
+    } catch { /* gone */ }
+  }
+  let total = 0;
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop()!;
+    total += stats.get(pid)?.cpu ?? 0;
+    for (const [child, s] of stats) if (s.ppid === pid) todo.push(child);
+  }
+  return total;
+}
+
+/** CPU ms per process of the tree under `root`, labelled by Chromium process type (for the breakdown). */
+function treeCpuByProcess(root: number): Map<number, { label: string; cpu: number }> {
+  const all = new Map<number, { ppid: number; cpu: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      all.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) * 10 });
+    } catch { /* gone */ }
+  }
+  const out = new Map<number, { label: string; cpu: number }>();
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop()!;
+    let cmd = '';
+    try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* gone */ }
+    const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? (pid === root ? 'node (bench, vite, relay)' : cmd.includes('chrom') ? 'browser' : 'other');
+    const sub = /--utility-sub-type=([a-zA-Z.]+)/.exec(cmd)?.[1];
+    out.set(pid, { label: sub ? `${type}:${sub}` : type, cpu: all.get(pid)?.cpu ?? 0 });
+    for (const [child, s] of all) if (s.ppid === pid) todo.push(child);
+  }
+  return out;
+}
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
@@ -70,19 +121,33 @@ export async function run(): Promise<Record<string, number>> {
       await holder.evaluate((b64) => window.sync.importLog(b64), Buffer.from(backup.file).toString('base64'));
       const importMs = Date.now() - i0;
       const rates: number[] = [];
+      const cpuPerOp: number[] = [];
       for (let r = 0; r < RUNS; r++) {
         const profiling = PROFILE_DIR !== undefined && r === RUNS - 1;
         const holderProfile = profiling ? await profileWorker(holder) : undefined;
         const ctxs: BrowserContext[] = [];
         const joiner = await openPeer(browser, server, room, `Cy${r}`, false, ctxs);
         const joinerProfile = profiling ? await profileWorker(joiner) : undefined;
+        const pageCdp = profiling ? await joiner.context().newCDPSession(joiner) : undefined;
+        if (pageCdp) { await pageCdp.send('Profiler.enable'); await pageCdp.send('Profiler.setSamplingInterval', { interval: 200 }); await pageCdp.send('Profiler.start'); }
+        // This process (bench, Vite, relay) and its children (Chromium's whole tree).
+        const c0 = treeCpuMs(process.pid);
+        const perProcess0 = profiling ? treeCpuByProcess(process.pid) : undefined;
         const ms = await joiner.evaluate((n) => window.sync.waitForOps(n), backup.ops);
+        const cpu = treeCpuMs(process.pid) - c0;
         rates.push(backup.ops / (ms / 1000));
-        console.error(`[catchup] ${backup.ops} ops: run ${r + 1}/${RUNS} ${ms.toFixed(0)} ms = ${Math.round(backup.ops / (ms / 1000))} ops/s`);
+        cpuPerOp.push((cpu * 1000) / backup.ops);
+        console.error(`[catchup] ${backup.ops} ops: run ${r + 1}/${RUNS} ${ms.toFixed(0)} ms = ${Math.round(backup.ops / (ms / 1000))} ops/s; ` +
+          `CPU of browser + relay ${Math.round(cpu)} ms = ${Math.round((cpu * 1000) / backup.ops)} µs/op (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
         if (profiling) {
+          const after = treeCpuByProcess(process.pid);
+          const rows = [...after].map(([pid, p]) => ({ pid, label: p.label, usPerOp: Math.round(((p.cpu - (perProcess0!.get(pid)?.cpu ?? 0)) * 1000) / backup.ops) }))
+            .filter((r) => r.usPerOp > 0).sort((a, b) => b.usPerOp - a.usPerOp);
+          console.error(`[catchup] CPU per process, µs/op: ${rows.map((r) => `${r.label}(${r.pid}) ${r.usPerOp}`).join(', ')}`);
           mkdirSync(PROFILE_DIR, { recursive: true });
           writeFileSync(join(PROFILE_DIR, `joiner-${size}.cpuprofile`), JSON.stringify(await joinerProfile!.stop()));
           writeFileSync(join(PROFILE_DIR, `holder-${size}.cpuprofile`), JSON.stringify(await holderProfile!.stop()));
+          writeFileSync(join(PROFILE_DIR, `joiner-page-${size}.cpuprofile`), JSON.stringify((await pageCdp!.send('Profiler.stop')).profile));
           const breakdown = await joiner.evaluate(() => window.sync.ingestStats());
           console.error(`[catchup] joiner breakdown: ${JSON.stringify(breakdown)}`);
           writeFileSync(join(PROFILE_DIR, `joiner-${size}-breakdown.json`), JSON.stringify(breakdown, null, 2));
@@ -91,6 +156,9 @@ export async function run(): Promise<Record<string, number>> {
       }
       for (const c of contexts) await c.close();
       out[`catchUp${size}OpsPerSec`] = median(rates);
+      // All CPU the catch-up took (sender, receiver, relay, storage, network), per op:
+      // 2,000,000 / this is the rate two otherwise idle cores would allow.
+      out[`catchUp${size}CpuUsPerOp`] = median(cpuPerOp);
       out[`catchUp${size}ImportOpsPerSec`] = backup.ops / (importMs / 1000);
       out[`catchUp${size}BackupMs`] = backupMs;
     }

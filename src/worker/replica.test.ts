@@ -11,6 +11,8 @@ import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
 import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';
 import { InlineWireVerifier } from './wire-verifier.js';
+import { decodeLogFile } from '../protocol/log-file.js';
+import { generateBackup } from '../../tests/e2e/support/make-backup.js';
 import { MAX_TIMER_MS, Replica } from './replica.js';
 import type { BoardEvent } from '../pipeline/index.js';
 
@@ -233,5 +235,32 @@ describe('replica', () => {
     expect(b.outcomes[2]).toMatchObject({ status: 'applied' });
     expect(piped.doc.stateHash()).toBe(source.doc.stateHash());
     expect(piped.view().stories.map((s) => s.title).sort()).toEqual(['one', 'three', 'two']);
+  });
+
+  test('[REPL5] patches go out at once after a quiet spell, every 16 ms in live bursts, and less often (≤ 128 ms) in a bulk catch-up', async () => {
+    const clock = new ManualClock();
+    const frames = decodeLogFile(generateBackup({ stories: 600, ops: 800 })) as { ops: Uint8Array[] };
+    const b = await Replica.open({
+      roomId: 'room-1', store: new MemoryOpStore(), meta: new MemoryOpStore(), signer: new NobleSigner(seed(3)),
+      verifier: new NobleVerifier(), wireVerifier: new InlineWireVerifier(crypto.subtle),
+      now: clock.now, randomBytes: seededBytes(3), schedule: clock.schedule, replicaId: 'r3',
+    });
+    let patches = 0;
+    b.onBoard(() => { patches++; });
+    await b.ingest(frames.ops.slice(0, 300), 'peer'); // bulk: flushed at once (quiet before)
+    expect(patches).toBe(1);
+    await b.ingest(frames.ops.slice(300, 600), 'peer'); // still bulk: the interval doubled to 32 ms
+    clock.advance(16);
+    expect(patches).toBe(1);
+    clock.advance(16);
+    expect(patches).toBe(2);
+    clock.advance(1000);
+    await b.ingest(frames.ops.slice(600, 601), 'peer'); // a live op after a quiet spell: at once
+    expect(patches).toBe(3);
+    clock.advance(5);
+    await b.ingest(frames.ops.slice(601, 602), 'peer'); // live burst: within 16 ms of the last patch
+    expect(patches).toBe(3);
+    clock.advance(11);
+    expect(patches).toBe(4);
   });
 });

@@ -81,8 +81,12 @@ const now = (): number => globalThis.performance?.now() ?? 0;
 /** The longest delay timers take (setTimeout treats anything longer as 0). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Longest a board patch waits during a burst of applied batches. */
+/** Longest a board patch waits during a burst of applied batches (REPL5). */
 const FLUSH_MS = 16;
+/** Remote ops between two flushes from which a burst counts as bulk (catch-up). */
+const BULK_OPS = 200;
+/** Longest a board patch waits during a bulk burst. */
+const BULK_FLUSH_MAX_MS = 128;
 
 export class Replica implements SyncHost {
   readonly doc: Document;
@@ -284,8 +288,7 @@ export class Replica implements SyncHost {
     this.boardChanged = true;
     // A local edit shows at once (a keypress must reach the screen within a
     // frame); remote bursts are coalesced.
-    if (origin === 'local') this.flushNow();
-    else this.requestFlush();
+    if (origin === 'local') { this.burstMs = FLUSH_MS; this.flushNow(); } else { this.opsSinceFlush += ops.length; this.requestFlush(); }
   }
 
   private flushNow(): void {
@@ -297,7 +300,13 @@ export class Replica implements SyncHost {
   // Board patches, status and the automation check cost O(board) (the view is
   // materialised), so they are coalesced: the first change after a quiet
   // spell goes out at once (a keypress shows immediately), changes during a
-  // burst (catch-up) go out at most every FLUSH_MS.
+  // burst go out at most every FLUSH_MS. A bulk burst (catch-up: hundreds of
+  // ops between flushes) stretches the interval, doubling up to
+  // BULK_FLUSH_MAX_MS: each patch and status message costs the worker and the
+  // page a structured clone, so fewer, larger patches leave more CPU for
+  // applying ops; live edits (a few ops between flushes) keep FLUSH_MS.
+  private burstMs = FLUSH_MS;
+  private opsSinceFlush = 0;
   private readonly dirty = new Set<string>();
   private boardChanged = false;
   private flushTimer: (() => void) | undefined;
@@ -306,7 +315,7 @@ export class Replica implements SyncHost {
   private requestFlush(): void {
     if (this.flushTimer !== undefined || this.closed) return;
     const now = this.options.now();
-    const wait = Math.max(0, this.lastFlush + FLUSH_MS - now);
+    const wait = Math.max(0, this.lastFlush + this.burstMs - now);
     if (wait === 0) { this.flush(); return; }
     this.flushTimer = this.options.schedule(() => { this.flushTimer = undefined; this.flush(); }, wait);
   }
@@ -320,6 +329,8 @@ export class Replica implements SyncHost {
   private flushInner(): void {
     if (this.boardChanged) {
       this.lastFlush = this.options.now();
+      this.burstMs = this.opsSinceFlush >= BULK_OPS ? Math.min(BULK_FLUSH_MAX_MS, this.burstMs * 2) : FLUSH_MS;
+      this.opsSinceFlush = 0;
       this.boardChanged = false;
       const ids = [...this.dirty];
       this.dirty.clear();
