@@ -69,6 +69,23 @@ function treeCpuByProcess(root: number): Map<number, { label: string; cpu: numbe
   return out;
 }
 
+/** CPU ms per thread name of one process (Chromium names its threads: CrRendererMain, DedicatedWorker…). */
+function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tasks: string[] = [];
+  try { tasks = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const t of tasks) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      const key = `${name}#${t}`;
+      out.set(key, (Number(f[11]) + Number(f[12])) * 10);
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
 /**
@@ -133,6 +150,8 @@ export async function run(): Promise<Record<string, number>> {
         // This process (bench, Vite, relay) and its children (Chromium's whole tree).
         const c0 = treeCpuMs(process.pid);
         const perProcess0 = profiling ? treeCpuByProcess(process.pid) : undefined;
+        const threads0 = new Map<number, Map<string, number>>();
+        if (perProcess0) for (const [pid, p] of perProcess0) if (p.label === 'renderer') threads0.set(pid, threadCpuMs(pid));
         const ms = await joiner.evaluate((n) => window.sync.waitForOps(n), backup.ops);
         const cpu = treeCpuMs(process.pid) - c0;
         rates.push(backup.ops / (ms / 1000));
@@ -144,6 +163,11 @@ export async function run(): Promise<Record<string, number>> {
           const rows = [...after].map(([pid, p]) => ({ pid, label: p.label, usPerOp: Math.round(((p.cpu - (perProcess0!.get(pid)?.cpu ?? 0)) * 1000) / backup.ops) }))
             .filter((r) => r.usPerOp > 0).sort((a, b) => b.usPerOp - a.usPerOp);
           console.error(`[catchup] CPU per process, µs/op: ${rows.map((r) => `${r.label}(${r.pid}) ${r.usPerOp}`).join(', ')}`);
+          for (const [pid, before] of threads0) {
+            const perThread = [...threadCpuMs(pid)].map(([name, cpu]) => [name.replace(/#\d+$/, ''), Math.round(((cpu - (before.get(name) ?? 0)) * 1000) / backup.ops)] as const)
+              .filter(([, us]) => us > 0).sort((a, b) => b[1] - a[1]);
+            if (perThread.length > 0) console.error(`[catchup]   renderer(${pid}) threads, µs/op: ${perThread.map(([n, us]) => `${n} ${us}`).join(', ')}`);
+          }
           mkdirSync(PROFILE_DIR, { recursive: true });
           writeFileSync(join(PROFILE_DIR, `joiner-${size}.cpuprofile`), JSON.stringify(await joinerProfile!.stop()));
           writeFileSync(join(PROFILE_DIR, `holder-${size}.cpuprofile`), JSON.stringify(await holderProfile!.stop()));

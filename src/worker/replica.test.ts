@@ -215,7 +215,7 @@ describe('replica', () => {
     expect(r.story(done!)?.stage).toBe('done');
   });
 
-  test('[REPL3][CORE8b] remote batches through a wire verifier get the same outcomes and state as in-thread verification', async () => {
+  test('[REPL12][REPL3][CORE8b] remote batches through a wire verifier get the same outcomes and state as in-thread verification', async () => {
     const clock = new ManualClock();
     const source = await openReplica(new MemoryOpStore(), clock, 1);
     await boardWithStories(source, ['one', 'two', 'three']);

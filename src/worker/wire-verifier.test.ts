@@ -53,14 +53,14 @@ const engines: [string, () => WireVerifier][] = [
 ];
 
 describe.each(engines)('WireVerifier (%s)', (_name, make) => {
-  test('[CORE2][CORE8] ids are SHA-256 of the bodies and honest signatures verify', async () => {
+  test('[REPL12][CORE2][CORE8] ids are SHA-256 of the bodies and honest signatures verify', async () => {
     const ops = someOps(5);
     const v = await make().check(ops.map((o) => o.bytes));
     expect(v.ids).toEqual(ops.map((o) => o.id));
     expect(v.valid).toEqual([true, true, true, true, true]);
   });
 
-  test('[CORE8] each frame is judged on its own signature: tampered, forged and foreign-signed frames fail', async () => {
+  test('[REPL12][CORE8] each frame is judged on its own signature: tampered, forged and foreign-signed frames fail', async () => {
     const [a, b] = someOps(2) as [Op, Op];
     const tampered = a.bytes.slice(); tampered[tampered.length - 70]! ^= 1; // a body byte: new id, old signature
     const badSig = b.bytes.slice(); badSig[badSig.length - 1]! ^= 1;
@@ -72,18 +72,18 @@ describe.each(engines)('WireVerifier (%s)', (_name, make) => {
     expect(v.ids[3]).toBe(b.id);
   });
 
-  test('[CORE8c] a signature only ZIP215 accepts is accepted (WebCrypto refusals are re-judged by noble)', async () => {
+  test('[REPL12][CORE8c] a signature only ZIP215 accepts is accepted (WebCrypto refusals are re-judged by noble)', async () => {
     const v = await make().check([zip215OnlyFrame()]);
     expect(v.valid).toEqual([true]);
   });
 
-  test('[CORE7] frames that cannot be ops get no id and no verdict, never a throw', async () => {
+  test('[REPL12][CORE7] frames that cannot be ops get no id and no verdict, never a throw', async () => {
     const v = await make().check([new Uint8Array(0), new Uint8Array(96), new Uint8Array(64 * 1024 + 1)]);
     expect(v.ids).toEqual([undefined, undefined, undefined]);
     expect(v.valid).toEqual([false, false, false]);
   });
 
-  test('[REPL3] batches checked at once each get their own answers', async () => {
+  test('[REPL12][REPL3] batches checked at once each get their own answers', async () => {
     const ops = someOps(6);
     const w = make();
     const [x, y] = await Promise.all([w.check(ops.slice(0, 3).map((o) => o.bytes)), w.check(ops.slice(3).map((o) => o.bytes))]);
@@ -91,7 +91,7 @@ describe.each(engines)('WireVerifier (%s)', (_name, make) => {
   });
 });
 
-test('[CORE8] a verifier worker answers by frame; its ids match the core decoder', async () => {
+test('[REPL12] a verifier worker answers by frame; its ids match the core decoder', async () => {
   const worker = new InProcessWorker();
   const w = new WorkerWireVerifier(worker, new InlineWireVerifier());
   const ops = someOps(3);
