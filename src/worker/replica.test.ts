@@ -218,23 +218,30 @@ describe('replica', () => {
   test('[REPL12][REPL3][CORE8b] remote batches through a wire verifier get the same outcomes and state as in-thread verification', async () => {
     const clock = new ManualClock();
     const source = await openReplica(new MemoryOpStore(), clock, 1);
-    await boardWithStories(source, ['one', 'two', 'three']);
-    const ops = source.doc.ops().map((o) => o.bytes);
+    const titles = Array.from({ length: 16 }, (_, i) => `story ${i}`);
+    await boardWithStories(source, titles);
+    const ops = source.doc.ops().map((o) => o.bytes); // ≥ 16 frames: the wire verifier's path
     const badCopy = ops[1]!.slice(); badCopy[badCopy.length - 1]! ^= 1;
     const frames = [ops[0]!, badCopy, ...ops.slice(1), new Uint8Array([1, 2, 3])];
     const plain = await openReplica(new MemoryOpStore(), clock, 2);
+    const inner = new InlineWireVerifier(crypto.subtle);
+    let checks = 0;
+    const wireVerifier = { name: inner.name, close() {}, check(f: readonly Uint8Array[]) { checks++; return inner.check(f); } };
     const piped = await Replica.open({
       roomId: 'room-1', store: new MemoryOpStore(), meta: new MemoryOpStore(), signer: new NobleSigner(seed(3)),
-      verifier: new NobleVerifier(), wireVerifier: new InlineWireVerifier(crypto.subtle),
+      verifier: new NobleVerifier(), wireVerifier,
       now: clock.now, randomBytes: seededBytes(3), schedule: clock.schedule, replicaId: 'r3',
     });
     const a = await plain.ingest(frames, 'peer');
     const b = await piped.ingest(frames, 'peer');
+    // A live op (fewer than 16) is verified in the replica's thread: no hop.
+    await piped.ingest([ops[0]!], 'peer');
+    expect(checks).toBe(1);
     expect(b.outcomes).toEqual(a.outcomes);
     expect(b.outcomes[1]).toMatchObject({ status: 'rejected', reason: expect.stringContaining('bad signature') });
     expect(b.outcomes[2]).toMatchObject({ status: 'applied' });
     expect(piped.doc.stateHash()).toBe(source.doc.stateHash());
-    expect(piped.view().stories.map((s) => s.title).sort()).toEqual(['one', 'three', 'two']);
+    expect(piped.view().stories.map((s) => s.title).sort()).toEqual([...titles].sort());
   });
 
   test('[REPL5] patches go out at once after a quiet spell, every 16 ms in live bursts, and less often (≤ 128 ms) in a bulk catch-up', async () => {

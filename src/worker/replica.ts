@@ -81,6 +81,9 @@ const now = (): number => globalThis.performance?.now() ?? 0;
 /** The longest delay timers take (setTimeout treats anything longer as 0). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Received batches from this many ops on go to the wire verifier (REPL12); smaller ones verify here. */
+const WIRE_MIN_FRAMES = 16;
+
 /** Longest a board patch waits during a burst of applied batches (REPL5). */
 const FLUSH_MS = 16;
 /** Remote ops between two flushes from which a burst counts as bulk (catch-up). */
@@ -176,7 +179,8 @@ export class Replica implements SyncHost {
   /** Ingests ops from any source; returns the core's per-op outcomes. */
   async ingest(frames: readonly unknown[], origin: string): Promise<IngestResult> {
     const wire = this.options.wireVerifier;
-    if (wire !== undefined && frames.every((f) => f instanceof Uint8Array)) return this.ingestWire(wire, frames as Uint8Array[], origin);
+    // Live ops (a few at a time) skip the thread hop: latency over throughput.
+    if (wire !== undefined && frames.length >= WIRE_MIN_FRAMES && frames.every((f) => f instanceof Uint8Array)) return this.ingestWire(wire, frames as Uint8Array[], origin);
     const stats = this.ingestTimes;
     let t = now();
     const session = this.doc.beginIngest(frames);
