@@ -187,8 +187,9 @@ export class Replica implements SyncHost {
     stats.batches++;
     stats.ops += frames.length;
     stats.decodeMs += now() - t;
-    // Verification of several batches overlaps (WebCrypto runs off this
-    // thread), while applying stays in call order: the serial queue.
+    // Verification of several batches overlaps where the verifier runs off
+    // this thread (Chromium's WebCrypto does not: REPL12), while applying
+    // stays in call order: the serial queue.
     const verified = (async () => {
       const v0 = now();
       while (session.pending) session.resolve(await this.options.verifier.verify(session.requests()));
