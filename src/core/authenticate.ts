@@ -51,6 +51,15 @@ export class BatchAuthenticator {
     this.asked = [];
   }
 
+  /**
+   * Answers every pending position at once from verdicts already known by
+   * position (a verifier that checked the raw frames, e.g. off-thread).
+   * Each position still gets the verdict on its own signature (CORE8).
+   */
+  resolveBy(valid: (index: number) => boolean): void {
+    for (let i = 0; i < this.status.length; i++) if (this.status[i] === 'unknown') this.status[i] = valid(i) ? 'authentic' : 'failed';
+  }
+
   /** Whether the op at this position was found authentic. */
   isAuthentic(index: number): boolean {
     return this.status[index] === 'authentic';

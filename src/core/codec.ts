@@ -261,7 +261,8 @@ export function decodeOp(bytes: unknown, trustedId?: string): DecodeResult {
   if (bytes.length < 1 + 32 + SIG_BYTES) return { ok: false, reason: 'truncated' };
   const bodyEnd = bytes.length - SIG_BYTES;
   const body = bytes.subarray(0, bodyEnd);
-  // trustedId: only for ops read back from the replica's own store (CORE14).
+  // trustedId: only for ops read back from the replica's own store (CORE14),
+  // or hashed from these very bytes by the replica's own code; never a peer's claim.
   const id = trustedId ?? toHex(sha256(body));
   const r = new Reader(bytes, bodyEnd);
   try {

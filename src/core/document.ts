@@ -185,9 +185,12 @@ export class Document {
   /**
    * Starts ingesting a batch of received ops. Drive `session.requests()` /
    * `session.resolve()` with any verifier (async is fine), then `finish()`.
+   * `ids[i]`, when given, is SHA-256 of frame i's body as computed by this
+   * replica's own code (e.g. a hashing verifier worker), never by a peer: it
+   * saves hashing the body a second time.
    */
-  beginIngest(frames: readonly unknown[]): IngestSession {
-    return new IngestSession(this, frames);
+  beginIngest(frames: readonly unknown[], ids?: readonly (OpId | undefined)[]): IngestSession {
+    return new IngestSession(this, frames, ids);
   }
 
   /** Ingests a batch synchronously with a synchronous verifier (noble by default). */
@@ -456,9 +459,9 @@ export class IngestSession {
   private readonly failed: Outcome[] = [];
   private readonly auth: BatchAuthenticator;
 
-  constructor(private readonly doc: Document, frames: readonly unknown[]) {
+  constructor(private readonly doc: Document, frames: readonly unknown[], ids?: readonly (OpId | undefined)[]) {
     for (let i = 0; i < frames.length; i++) {
-      const d = decodeOp(frames[i]);
+      const d = decodeOp(frames[i], ids?.[i]);
       if (d.ok) this.decoded.push(d.op);
       else { this.decoded.push(undefined); this.failed.push({ status: 'rejected', reason: d.reason }); }
     }
@@ -480,6 +483,11 @@ export class IngestSession {
   /** Answers for the last requests, in order. */
   resolve(valid: readonly boolean[]): void {
     this.auth.resolve(valid);
+  }
+
+  /** Answers every pending signature from verdicts by input position (frames checked raw). */
+  resolveBy(valid: (index: number) => boolean): void {
+    this.auth.resolveBy(valid);
   }
 
   /** Applies what was authenticated; call once, when nothing is pending. */

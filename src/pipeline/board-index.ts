@@ -112,9 +112,15 @@ export class BoardIndex implements StoryLookup {
     const touched = new Map<ObjId, string>();
     let root = false;
     const state = this.doc.state;
+    // The story a container belongs to, looked up once per container per batch:
+    // a story's creation names its map in most of its ~30 actions, an edit in all.
+    const storyOf = new Map<ObjId, ObjId | undefined>();
+    let lastObj: ObjId | undefined;
+    let lastStory: ObjId | undefined;
     for (const op of applied) {
       for (let i = 0; i < op.actions.length; i++) {
         const a = op.actions[i]!;
+        if (a.obj === lastObj && lastStory !== undefined) { touched.set(lastStory, op.author); continue; }
         if (a.obj === ROOT) {
           root = true;
           if (a.type === 'set' && isMake(a.value)) (a.value.make === 'list' ? this.lists : this.maps).add(actionObjId(op.id, i));
@@ -124,7 +130,12 @@ export class BoardIndex implements StoryLookup {
         } else if (this.maps.has(a.obj)) {
           root = true;
         } else {
-          const story = this.raws.has(a.obj) ? a.obj : locate(state, a.obj)?.story;
+          let story: ObjId | undefined;
+          if (this.raws.has(a.obj)) story = a.obj;
+          else if (storyOf.has(a.obj)) story = storyOf.get(a.obj);
+          else { story = locate(state, a.obj)?.story; storyOf.set(a.obj, story); }
+          lastObj = a.obj;
+          lastStory = story;
           if (story !== undefined) touched.set(story, op.author);
         }
       }

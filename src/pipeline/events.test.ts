@@ -94,6 +94,45 @@ describe('events', () => {
     }
   });
 
+  test('[PIPE20] big batches (catch-up: many stories per update) still match a full read', () => {
+    let seed = 7;
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n; };
+    const doc = new Document();
+    unsigned(doc, A.hex, initBoard(doc, ctxA));
+    const index = new BoardIndex(doc);
+    const ids = Array.from({ length: 150 }, (_, i) => `S-${i}`);
+    const stages = ['backlog', 'current', 'qa', 'merge', 'done'] as const;
+    const ranks = [...'123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'];
+    let step = 0;
+    const fold = (batch: ReturnType<typeof unsigned>[], label: string) => {
+      expect(batch.length).toBeGreaterThan(32);
+      index.update(batch, step);
+      expect(index.view, `seed 7 ${label}`).toEqual(readBoard(doc));
+    };
+    for (let round = 0; round < 3; round++) {
+      fold(ids.slice(round * 50, round * 50 + 50).map((id) => unsigned(doc, A.hex,
+        createStory(doc, { author: A.hex, now: step++ }, { id, kind: 'story', title: id, stage: stages[rnd(5)]!, rank: ranks[rnd(ranks.length)]! }))), `create ${round}`);
+    }
+    for (let round = 0; round < 10; round++) {
+      const batch = [];
+      for (let n = 40 + rnd(80); n > 0; n--, step++) {
+        const id = ids[rnd(ids.length)]!;
+        const ctx = { author: A.hex, now: step };
+        let actions: LocalAction[] = [];
+        try {
+          switch (rnd(4)) {
+            case 0: actions = moveStory(doc, ctx, id, stages[rnd(5)]!, ranks[rnd(ranks.length)]!); break;
+            case 1: actions = editStory(doc, ctx, id, { title: `t${step}` }); break;
+            case 2: actions = rnd(8) === 0 ? purgeStory(doc, ctx, id) : moveStory(doc, ctx, id, stages[rnd(5)]!); break;
+            default: actions = recordRetry(doc, ctx, id);
+          }
+        } catch { continue; }
+        if (actions.length > 0) batch.push(unsigned(doc, A.hex, actions));
+      }
+      fold(batch, `round ${round}`);
+    }
+  });
+
   test('[PIPE20] 10,000 stories: one field update yields its events incrementally (figure reported)', () => {
     const doc = new Document();
     unsigned(doc, A.hex, initBoard(doc, ctxA));

@@ -48,8 +48,10 @@ export type DecodeMessageResult = { ok: true; msg: SyncMessage } | { ok: false; 
 // ---- writing (programmer misuse throws: TypeError for shape, RangeError for caps) ----
 
 class Writer {
-  private buf = new Uint8Array(64);
+  private buf: Uint8Array;
   length = 0;
+  /** @param capacity expected size: an `ops` message is written without regrowing (catch-up sends 128 KiB ones). */
+  constructor(capacity = 64) { this.buf = new Uint8Array(capacity); }
   private reserve(n: number): void {
     if (this.length + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -81,12 +83,12 @@ class Writer {
     this.uvarint(list.length);
     for (const id of list) this.id(id);
   }
-  result(): Uint8Array { return this.buf.slice(0, this.length); }
+  result(): Uint8Array { return this.length === this.buf.length ? this.buf : this.buf.slice(0, this.length); }
 }
 
 /** Encodes one message. Throws on misuse (over a cap, bad id); see `encodeFrames` for transport-sized pieces. */
 export function encodeMessage(msg: SyncMessage): Uint8Array {
-  const w = new Writer();
+  const w = new Writer(msg.type === 'ops' && msg.ops.length <= MAX_OPS_PER_MESSAGE ? opsMessageSize(msg.ops.map((o) => o.length)) : msg.type === 'chunk' ? msg.bytes.length + CHUNK_HEADER_MAX : 64);
   w.byte(PROTOCOL_VERSION);
   w.byte(TYPE[msg.type]);
   switch (msg.type) {

@@ -291,24 +291,29 @@ export class IdbOpStore implements OpStore, MetaStore {
         return;
       }
       let added = 0;
-      tx.oncomplete = () => resolve(added);
+      let skipped = 0;
+      // 'constraint' counts the duplicates (error events) instead of the
+      // successes: no JS callback per stored op on the hot path.
+      tx.oncomplete = () => resolve(this.strategy === 'constraint' ? chunk.length - skipped : added);
       tx.onabort = () => reject(toOpStoreError(tx.error, 'append transaction aborted'));
       const store = tx.objectStore('ops');
       const onAdded = () => {
         added++;
       };
+      const onError = (event: Event) => {
+        // Already stored (maybe by another tab): skip it, keep the transaction [STORE3].
+        const request = event.target as IDBRequest;
+        if (request.error?.name === 'ConstraintError') {
+          skipped++;
+          event.preventDefault();
+          event.stopPropagation();
+        }
+      };
       try {
         if (this.strategy === 'constraint') {
           for (const op of chunk) {
             const request = store.add({ id: op.id, bytes: ownedBytes(op.bytes) });
-            request.onsuccess = onAdded;
-            request.onerror = (event) => {
-              // Already stored (maybe by another tab): skip it, keep the transaction [STORE3].
-              if (request.error?.name === 'ConstraintError') {
-                event.preventDefault();
-                event.stopPropagation();
-              }
-            };
+            request.onerror = onError;
           }
         } else {
           const index = store.index('id');

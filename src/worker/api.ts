@@ -10,7 +10,8 @@ import { Replica, type BoardPatch, type ImportReport, type ReplicaDump, type Rep
 import type { HistoryEntry } from './history.js';
 import { RoomSync, type SessionRow } from './room-sync.js';
 import { bestSigner } from './signer.js';
-import { bestVerifier } from './verifier.js';
+import { bestVerifier, hasWebCryptoEd25519 } from './verifier.js';
+import { InlineWireVerifier, WorkerWireVerifier, type WireVerifier, type WorkerLike } from './wire-verifier.js';
 
 export interface OpenOptions {
   /** The room id (its secret stays on the page, with the network). */
@@ -65,6 +66,22 @@ export interface WorkerApi {
 const realSchedule = (fn: () => void, ms: number) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); };
 const randomBytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
+/**
+ * A verifier worker when this scope can start one and WebCrypto does Ed25519
+ * (WebCrypto runs on the calling thread in Chromium, so a second thread is
+ * what takes verification off the replica's); otherwise none, and the
+ * replica verifies in its own thread.
+ */
+async function bestWireVerifier(): Promise<WireVerifier | undefined> {
+  if (typeof Worker === 'undefined' || !(await hasWebCryptoEd25519())) return undefined;
+  try {
+    const worker = new Worker(new URL('./verify.worker.ts', import.meta.url), { type: 'module', name: 'huskies-verifier' });
+    return new WorkerWireVerifier(worker as unknown as WorkerLike, new InlineWireVerifier(globalThis.crypto.subtle));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the API over the platform (IndexedDB, Web Locks, WebCrypto). */
 export function createWorkerApi(): WorkerApi {
   let replica: Replica | undefined;
@@ -88,10 +105,10 @@ export function createWorkerApi(): WorkerApi {
       const log = Replica.loadLog(store, idb, () => Date.now());
       log.catch(() => undefined); // awaited below
       const identity = await claimIdentity(idb, options.roomId, () => randomBytes(32), locks);
-      const [signer, verifier] = await Promise.all([bestSigner(identity.seed), bestVerifier()]);
+      const [signer, verifier, wireVerifier] = await Promise.all([bestSigner(identity.seed), bestVerifier(), bestWireVerifier()]);
       const setupMs = performance.now() - t0;
       replica = await Replica.open({
-        roomId: options.roomId, store, meta: idb, signer, verifier,
+        roomId: options.roomId, store, meta: idb, signer, verifier, ...(wireVerifier ? { wireVerifier } : {}),
         now: () => Date.now(), randomBytes, schedule: realSchedule,
       }, log);
       const r = replica;

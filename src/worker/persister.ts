@@ -44,8 +44,17 @@ export class Persister {
   enqueue(ops: readonly StoredOp[]): void {
     if (ops.length === 0) return;
     for (const op of ops) this.queue.push(op);
-    this.emit();
+    // No status event per enqueue: the replica reports the pending count with
+    // its (coalesced) flush, so a catch-up burst is not one message per batch.
     if (!this.writing && this.retryCancel === undefined) void this.drain();
+  }
+
+  private appendMs = 0;
+  private appendCalls = 0;
+
+  /** Wall time spent in store.append so far (the bench's breakdown). */
+  timing(): { appendMs: number; appendCalls: number; persisted: number } {
+    return { appendMs: this.appendMs, appendCalls: this.appendCalls, persisted: this.persisted };
   }
 
   /** The current counts and error. */
@@ -90,7 +99,10 @@ export class Persister {
     while (this.queue.length > 0 && !this.closed) {
       const batch = this.queue.slice(0, size);
       try {
+        const t0 = globalThis.performance?.now() ?? 0;
         await this.store.append(batch);
+        this.appendMs += (globalThis.performance?.now() ?? 0) - t0;
+        this.appendCalls++;
       } catch (e) {
         this.attempts++;
         const err = e instanceof OpStoreError ? e : new OpStoreError('unknown', String(e), e);

@@ -10,7 +10,10 @@ import { FailingOpStore } from '../storage/failing-op-store.js';
 import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
 import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';
-import { Replica } from './replica.js';
+import { InlineWireVerifier } from './wire-verifier.js';
+import { decodeLogFile } from '../protocol/log-file.js';
+import { generateBackup } from '../../tests/e2e/support/make-backup.js';
+import { MAX_TIMER_MS, Replica } from './replica.js';
 import type { BoardEvent } from '../pipeline/index.js';
 
 const seed = (n: number) => new Uint8Array(32).fill(n);
@@ -190,5 +193,81 @@ describe('replica', () => {
     clock.advance(4 * 60 * 60 * 1000);
     await archived;
     expect(r.story(done!)).toMatchObject({ stage: 'archived', archiveReason: 'completed' });
+  });
+
+  test('[REPL11] an archive time beyond the timer range arms the longest timer, not a busy loop', async () => {
+    const clock = new ManualClock();
+    const delays: number[] = [];
+    const schedule = (fn: () => void, ms: number) => { delays.push(ms); return clock.schedule(fn, ms); };
+    const r = await Replica.open({
+      roomId: 'room-1', store: new MemoryOpStore(), meta: new MemoryOpStore(), signer: new NobleSigner(seed(1)),
+      verifier: new NobleVerifier(), now: clock.now, randomBytes: seededBytes(1), schedule, replicaId: 'r1',
+    });
+    const [done] = await boardWithStories(r, ['finished']);
+    await r.command({ type: 'set-setting', key: 'archiveAfterMs', value: 100 * 365 * 24 * 3600 * 1000 });
+    await r.command({ type: 'move', storyId: done!, stage: 'done' });
+    clock.advance(0);
+    expect(Math.max(...delays)).toBe(MAX_TIMER_MS);
+    // The timer fires early, finds nothing due and re-arms once: no loop.
+    const before = delays.length;
+    clock.advance(MAX_TIMER_MS);
+    expect(delays.length - before).toBeLessThanOrEqual(2);
+    expect(r.story(done!)?.stage).toBe('done');
+  });
+
+  test('[REPL14][REPL3][CORE8b] remote batches through a wire verifier get the same outcomes and state as in-thread verification', async () => {
+    const clock = new ManualClock();
+    const source = await openReplica(new MemoryOpStore(), clock, 1);
+    const titles = Array.from({ length: 16 }, (_, i) => `story ${i}`);
+    await boardWithStories(source, titles);
+    const ops = source.doc.ops().map((o) => o.bytes); // ≥ 16 frames: the wire verifier's path
+    const badCopy = ops[1]!.slice(); badCopy[badCopy.length - 1]! ^= 1;
+    const frames = [ops[0]!, badCopy, ...ops.slice(1), new Uint8Array([1, 2, 3])];
+    const plain = await openReplica(new MemoryOpStore(), clock, 2);
+    const inner = new InlineWireVerifier(crypto.subtle);
+    let checks = 0;
+    const wireVerifier = { name: inner.name, close() {}, check(f: readonly Uint8Array[]) { checks++; return inner.check(f); } };
+    const piped = await Replica.open({
+      roomId: 'room-1', store: new MemoryOpStore(), meta: new MemoryOpStore(), signer: new NobleSigner(seed(3)),
+      verifier: new NobleVerifier(), wireVerifier,
+      now: clock.now, randomBytes: seededBytes(3), schedule: clock.schedule, replicaId: 'r3',
+    });
+    const a = await plain.ingest(frames, 'peer');
+    const b = await piped.ingest(frames, 'peer');
+    // A live op (fewer than 16) is verified in the replica's thread: no hop.
+    await piped.ingest([ops[0]!], 'peer');
+    expect(checks).toBe(1);
+    expect(b.outcomes).toEqual(a.outcomes);
+    expect(b.outcomes[1]).toMatchObject({ status: 'rejected', reason: expect.stringContaining('bad signature') });
+    expect(b.outcomes[2]).toMatchObject({ status: 'applied' });
+    expect(piped.doc.stateHash()).toBe(source.doc.stateHash());
+    expect(piped.view().stories.map((s) => s.title).sort()).toEqual([...titles].sort());
+  });
+
+  test('[REPL5] patches go out at once after a quiet spell, every 16 ms in live bursts, and less often (≤ 128 ms) in a bulk catch-up', async () => {
+    const clock = new ManualClock();
+    const frames = decodeLogFile(generateBackup({ stories: 600, ops: 800 })) as { ops: Uint8Array[] };
+    const b = await Replica.open({
+      roomId: 'room-1', store: new MemoryOpStore(), meta: new MemoryOpStore(), signer: new NobleSigner(seed(3)),
+      verifier: new NobleVerifier(), wireVerifier: new InlineWireVerifier(crypto.subtle),
+      now: clock.now, randomBytes: seededBytes(3), schedule: clock.schedule, replicaId: 'r3',
+    });
+    let patches = 0;
+    b.onBoard(() => { patches++; });
+    await b.ingest(frames.ops.slice(0, 300), 'peer'); // bulk: flushed at once (quiet before)
+    expect(patches).toBe(1);
+    await b.ingest(frames.ops.slice(300, 600), 'peer'); // still bulk: the interval doubled to 32 ms
+    clock.advance(16);
+    expect(patches).toBe(1);
+    clock.advance(16);
+    expect(patches).toBe(2);
+    clock.advance(1000);
+    await b.ingest(frames.ops.slice(600, 601), 'peer'); // a live op after a quiet spell: at once
+    expect(patches).toBe(3);
+    clock.advance(5);
+    await b.ingest(frames.ops.slice(601, 602), 'peer'); // live burst: within 16 ms of the last patch
+    expect(patches).toBe(3);
+    clock.advance(11);
+    expect(patches).toBe(4);
   });
 });

@@ -15,6 +15,7 @@ import type { SyncHost } from '../sync/sync-host.js';
 import { Persister, type PersistStatus, type Schedule } from './persister.js';
 import type { Signer } from './signer.js';
 import type { Verifier } from './verifier.js';
+import type { WireVerifier } from './wire-verifier.js';
 import { historyOf, type HistoryEntry } from './history.js';
 import { PrefixLog } from './prefix-log.js';
 import { SNAPSHOT_KEY, SnapshotKeeper, openLog, type OpenedLog, type SnapshotStatus } from './snapshot-keeper.js';
@@ -25,6 +26,11 @@ export interface ReplicaOptions {
   readonly meta: MetaStore;
   readonly signer: Signer;
   readonly verifier: Verifier;
+  /**
+   * Hashes and verifies received frames off this thread (a verifier worker);
+   * when given, remote batches take it and `verifier` serves the rest.
+   */
+  readonly wireVerifier?: WireVerifier;
   /** Wall clock in ms (injected: tests drive time). */
   readonly now: () => number;
   /** Random bytes (injected: tests are seeded). */
@@ -66,6 +72,8 @@ export interface ReplicaDump extends CoreDump {
   readonly peers: unknown[];
   readonly verifier: string;
   readonly snapshot: SnapshotStatus;
+  /** Cumulative time of received batches per phase, in ms (bench breakdown). */
+  readonly ingest: Record<string, number | Record<string, number>>;
   readonly generatedAt: number;
 }
 
@@ -74,8 +82,20 @@ type Listener<T> = (value: T) => void;
 interface EmptyPrefix { readonly length: 0; readonly bytes: readonly Uint8Array[]; get(id: string): undefined; opsOfStory(elem: string): Op[] }
 const EMPTY_PREFIX: EmptyPrefix = { length: 0, bytes: [], get: () => undefined, opsOfStory: () => [] };
 
-/** Longest a board patch waits during a burst of applied batches. */
+const now = (): number => globalThis.performance?.now() ?? 0;
+
+/** The longest delay timers take (setTimeout treats anything longer as 0). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Received batches from this many ops on go to the wire verifier (REPL14); smaller ones verify here. */
+const WIRE_MIN_FRAMES = 16;
+
+/** Longest a board patch waits during a burst of applied batches (REPL5). */
 const FLUSH_MS = 16;
+/** Remote ops between two flushes from which a burst counts as bulk (catch-up). */
+const BULK_OPS = 200;
+/** Longest a board patch waits during a bulk burst. */
+const BULK_FLUSH_MAX_MS = 128;
 
 export class Replica implements SyncHost {
   readonly doc: Document;
@@ -253,19 +273,72 @@ export class Replica implements SyncHost {
 
   /** Ingests ops from any source; returns the core's per-op outcomes. */
   async ingest(frames: readonly unknown[], origin: string): Promise<IngestResult> {
+    const wire = this.options.wireVerifier;
+    // Live ops (a few at a time) skip the thread hop: latency over throughput.
+    if (wire !== undefined && frames.length >= WIRE_MIN_FRAMES && frames.every((f) => f instanceof Uint8Array)) return this.ingestWire(wire, frames as Uint8Array[], origin);
+    const stats = this.ingestTimes;
+    let t = now();
     const session = this.doc.beginIngest(frames);
-    // Verification of several batches overlaps (WebCrypto runs off this
-    // thread), while applying stays in call order: the serial queue.
+    stats.batches++;
+    stats.ops += frames.length;
+    stats.decodeMs += now() - t;
+    // Verification of several batches overlaps where the verifier runs off
+    // this thread (Chromium's WebCrypto does not: REPL14), while applying
+    // stays in call order: the serial queue.
     const verified = (async () => {
+      const v0 = now();
       while (session.pending) session.resolve(await this.options.verifier.verify(session.requests()));
+      stats.verifyWallMs += now() - v0;
     })();
     return this.serial(async () => {
+      const w0 = now();
       await verified;
+      stats.verifyWaitMs += now() - w0;
+      t = now();
       const result = session.finish();
+      stats.applyMs += now() - t;
+      t = now();
       this.afterApply(result.applied, origin);
+      stats.afterApplyMs += now() - t;
       return result;
     });
   }
+
+  /**
+   * The pipelined path: the wire verifier hashes and checks this batch on
+   * another thread while this one decodes and applies earlier batches; the
+   * batch is decoded with the ids it computed (no second hash) as soon as its
+   * verdicts arrive, and applied in call order (REPL3, CORE8).
+   */
+  private ingestWire(wire: WireVerifier, frames: Uint8Array[], origin: string): Promise<IngestResult> {
+    const stats = this.ingestTimes;
+    stats.batches++;
+    stats.ops += frames.length;
+    const v0 = now();
+    const decoded = wire.check(frames).then(({ ids, valid }) => {
+      stats.verifyWallMs += now() - v0;
+      const t = now();
+      const session = this.doc.beginIngest(frames, ids);
+      session.resolveBy((i) => valid[i] === true);
+      stats.decodeMs += now() - t;
+      return session;
+    });
+    return this.serial(async () => {
+      const w0 = now();
+      const session = await decoded;
+      stats.verifyWaitMs += now() - w0;
+      let t = now();
+      const result = session.finish();
+      stats.applyMs += now() - t;
+      t = now();
+      this.afterApply(result.applied, origin);
+      stats.afterApplyMs += now() - t;
+      return result;
+    });
+  }
+
+  /** Where received ops spend their time in this worker (cumulative; the bench's breakdown). */
+  private readonly ingestTimes = { batches: 0, ops: 0, decodeMs: 0, verifyWallMs: 0, verifyWaitMs: 0, applyMs: 0, afterApplyMs: 0, indexMs: 0, flushMs: 0 };
 
   versionVector(): Record<string, number> {
     return this.doc.versionVector();
@@ -312,7 +385,9 @@ export class Replica implements SyncHost {
     // One record per op serves both the store and the sync sessions.
     const records = ops.map((op) => ({ id: op.id, bytes: op.bytes }));
     this.persister.enqueue(records);
+    const t = now();
     const events = this.index.update(ops, this.options.now());
+    this.ingestTimes.indexMs += now() - t;
     for (const l of this.appliedListeners) l(records, origin);
     if (events.length > 0) {
       for (const l of this.eventListeners) l(events);
@@ -321,8 +396,7 @@ export class Replica implements SyncHost {
     this.boardChanged = true;
     // A local edit shows at once (a keypress must reach the screen within a
     // frame); remote bursts are coalesced.
-    if (origin === 'local') this.flushNow();
-    else this.requestFlush();
+    if (origin === 'local') { this.burstMs = FLUSH_MS; this.flushNow(); } else { this.opsSinceFlush += ops.length; this.requestFlush(); }
   }
 
   private flushNow(): void {
@@ -334,7 +408,13 @@ export class Replica implements SyncHost {
   // Board patches, status and the automation check cost O(board) (the view is
   // materialised), so they are coalesced: the first change after a quiet
   // spell goes out at once (a keypress shows immediately), changes during a
-  // burst (catch-up) go out at most every FLUSH_MS.
+  // burst go out at most every FLUSH_MS. A bulk burst (catch-up: hundreds of
+  // ops between flushes) stretches the interval, doubling up to
+  // BULK_FLUSH_MAX_MS: each patch and status message costs the worker and the
+  // page a structured clone, so fewer, larger patches leave more CPU for
+  // applying ops; live edits (a few ops between flushes) keep FLUSH_MS.
+  private burstMs = FLUSH_MS;
+  private opsSinceFlush = 0;
   private readonly dirty = new Set<string>();
   private boardChanged = false;
   private flushTimer: (() => void) | undefined;
@@ -343,14 +423,22 @@ export class Replica implements SyncHost {
   private requestFlush(): void {
     if (this.flushTimer !== undefined || this.closed) return;
     const now = this.options.now();
-    const wait = Math.max(0, this.lastFlush + FLUSH_MS - now);
+    const wait = Math.max(0, this.lastFlush + this.burstMs - now);
     if (wait === 0) { this.flush(); return; }
     this.flushTimer = this.options.schedule(() => { this.flushTimer = undefined; this.flush(); }, wait);
   }
 
   private flush(): void {
+    const t = now();
+    this.flushInner();
+    this.ingestTimes.flushMs += now() - t;
+  }
+
+  private flushInner(): void {
     if (this.boardChanged) {
       this.lastFlush = this.options.now();
+      this.burstMs = this.opsSinceFlush >= BULK_OPS ? Math.min(BULK_FLUSH_MAX_MS, this.burstMs * 2) : FLUSH_MS;
+      this.opsSinceFlush = 0;
       this.boardChanged = false;
       const ids = [...this.dirty];
       this.dirty.clear();
@@ -427,7 +515,9 @@ export class Replica implements SyncHost {
     if (this.nextArchiveAt < Infinity && (this.automationTimer === undefined || this.automationArmedAt > this.nextArchiveAt)) {
       this.automationTimer?.();
       this.automationArmedAt = this.nextArchiveAt;
-      this.automationTimer = this.options.schedule(() => { this.automationTimer = undefined; void this.runAutomations(); }, Math.max(0, this.nextArchiveAt - now));
+      // setTimeout fires at once for delays past 2^31 − 1 ms (~24.8 days), which
+      // with a long archive time re-armed the timer in a busy loop (REPL11).
+      this.automationTimer = this.options.schedule(() => { this.automationTimer = undefined; void this.runAutomations(); }, Math.min(MAX_TIMER_MS, Math.max(0, this.nextArchiveAt - now)));
     }
   }
 
@@ -499,8 +589,9 @@ export class Replica implements SyncHost {
       pendingPersist: p.pending,
       persistError: p.error,
       peers: this.peersProvider(),
-      verifier: this.options.verifier.name,
       snapshot: this.openReport(),
+      verifier: this.options.wireVerifier ? `${this.options.wireVerifier.name}; ${this.options.verifier.name}` : this.options.verifier.name,
+      ingest: { ...this.ingestTimes, persist: this.persister.timing() },
       generatedAt: this.options.now(),
     };
   }

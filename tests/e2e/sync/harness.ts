@@ -18,6 +18,8 @@ interface Harness {
   sync(): Promise<SyncStatus>;
   importLog(base64: string): Promise<{ applied: number; rejected: number }>;
   setOnline(online: boolean): Promise<void>;
+  /** The replica's cumulative per-phase timings of received ops (bench breakdown). */
+  ingestStats(): Promise<unknown>;
   /** Waits until the replica holds at least n ops; resolves with ms since the call. */
   waitForOps(n: number): Promise<number>;
 }
@@ -85,6 +87,7 @@ window.sync = {
     return { applied: r.applied, rejected: r.rejected.length };
   },
   setOnline(online) { return client.setOnline(online); },
+  async ingestStats() { return (await client.dump()).ingest; },
   waitForOps(n) {
     const t0 = performance.now();
     if (totalOps >= n) return Promise.resolve(0);

@@ -1,0 +1,198 @@
+// Catch-up benchmark (issues 5/6): a holder imports a big room once, then
+// several late joiners, one after the other, catch up from it over real
+// WebRTC through the real relay, in Chromium. Medians of the runs per size.
+// With HUSKIES_CATCHUP_PROFILE=<dir>, the last joiner's replica worker and the
+// holder's replica worker are CPU-profiled through CDP (.cpuprofile files, open
+// them in Chrome DevTools), and the joiner reports its own phase breakdown.
+//
+//   node --import tsx bench/browser/catchup.ts                 # 10,000 and 100,000 ops, 3 joiners each
+//   HUSKIES_CATCHUP_SIZES=20000 HUSKIES_CATCHUP_RUNS=5 node --import tsx bench/browser/catchup.ts
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
+import { chromiumLaunchOptions } from '../../tests/e2e/support/browser.js';
+import { cachedBackup } from '../../tests/e2e/perf/board-perf.js';
+import { newRoom, openPeer, startSyncServer } from '../../tests/e2e/sync/sync-fixture.js';
+
+const SIZES = (process.env.HUSKIES_CATCHUP_SIZES ?? '10000,100000').split(',').map(Number);
+const RUNS = Number(process.env.HUSKIES_CATCHUP_RUNS ?? 3);
+const PROFILE_DIR = process.env.HUSKIES_CATCHUP_PROFILE;
+
+/**
+ * CPU time (ms, user + system) of a process and all its descendants, from
+ * /proc: the browser's whole tree (pages, workers, GPU-less compositor,
+ * network and storage services). Steadier than wall time on a shared machine.
+ */
+function treeCpuMs(root: number): number {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const stats = new Map<number, { ppid: number; cpu: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) * tick });
+    } catch { /* gone */ }
+  }
+  let total = 0;
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop()!;
+    total += stats.get(pid)?.cpu ?? 0;
+    for (const [child, s] of stats) if (s.ppid === pid) todo.push(child);
+  }
+  return total;
+}
+
+/** CPU ms per process of the tree under `root`, labelled by Chromium process type (for the breakdown). */
+function treeCpuByProcess(root: number): Map<number, { label: string; cpu: number }> {
+  const all = new Map<number, { ppid: number; cpu: number }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      all.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) * 10 });
+    } catch { /* gone */ }
+  }
+  const out = new Map<number, { label: string; cpu: number }>();
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop()!;
+    let cmd = '';
+    try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* gone */ }
+    const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? (pid === root ? 'node (bench, vite, relay)' : cmd.includes('chrom') ? 'browser' : 'other');
+    const sub = /--utility-sub-type=([a-zA-Z.]+)/.exec(cmd)?.[1];
+    out.set(pid, { label: sub ? `${type}:${sub}` : type, cpu: all.get(pid)?.cpu ?? 0 });
+    for (const [child, s] of all) if (s.ppid === pid) todo.push(child);
+  }
+  return out;
+}
+
+/** CPU ms per thread name of one process (Chromium names its threads: CrRendererMain, DedicatedWorker…). */
+function threadCpuMs(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tasks: string[] = [];
+  try { tasks = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const t of tasks) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      const key = `${name}#${t}`;
+      out.set(key, (Number(f[11]) + Number(f[12])) * 10);
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+
+/**
+ * CPU-profiles the replica worker of a page: a page CDP session auto-attaches
+ * to the page's workers (non-flat sessions, driven through
+ * Target.sendMessageToTarget, the one way Playwright's CDPSession reaches a child).
+ */
+async function profileWorker(page: Page): Promise<{ stop(): Promise<unknown> }> {
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  let nextId = 1;
+  const waiting = new Map<number, (r: unknown) => void>();
+  let sessionId: string | undefined;
+  const attached = new Promise<void>((resolve) => {
+    cdp.on('Target.attachedToTarget', (e: { sessionId: string; targetInfo: { type: string; url: string } }) => {
+      if (e.targetInfo.type === 'worker' && sessionId === undefined) { sessionId = e.sessionId; resolve(); }
+    });
+  });
+  cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
+    const m = JSON.parse(e.message) as { id?: number; result?: unknown; error?: unknown };
+    if (m.id !== undefined) { waiting.get(m.id)?.(m.error ?? m.result); waiting.delete(m.id); }
+  });
+  const send = (method: string, params: object = {}): Promise<unknown> => new Promise((resolve) => {
+    const id = nextId++;
+    waiting.set(id, resolve);
+    void cdp.send('Target.sendMessageToTarget', { sessionId: sessionId!, message: JSON.stringify({ id, method, params }) });
+  });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  await attached;
+  await send('Profiler.enable');
+  await send('Profiler.setSamplingInterval', { interval: 200 });
+  await send('Profiler.start');
+  return { async stop() { const r = await send('Profiler.stop') as { profile: unknown }; await cdp.detach(); return r.profile; } };
+}
+
+export async function run(): Promise<Record<string, number>> {
+  const server = await startSyncServer();
+  const browser = await chromium.launch(chromiumLaunchOptions());
+  const out: Record<string, number> = {};
+  try {
+    for (const size of SIZES) {
+      const contexts: BrowserContext[] = [];
+      const g0 = Date.now();
+      // Cached in the OS temp dir: signing a 100,000-op room takes about a minute.
+      const file = await cachedBackup({ stories: Math.floor(size / 2), ops: size });
+      const backup = { file, ops: size };
+      const backupMs = Date.now() - g0;
+      const room = newRoom();
+      const holder = await openPeer(browser, server, room, 'Ada', false, contexts);
+      const i0 = Date.now();
+      await holder.evaluate((b64) => window.sync.importLog(b64), Buffer.from(backup.file).toString('base64'));
+      const importMs = Date.now() - i0;
+      const rates: number[] = [];
+      const cpuPerOp: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const profiling = PROFILE_DIR !== undefined && r === RUNS - 1;
+        const holderProfile = profiling ? await profileWorker(holder) : undefined;
+        const ctxs: BrowserContext[] = [];
+        const joiner = await openPeer(browser, server, room, `Cy${r}`, false, ctxs);
+        const joinerProfile = profiling ? await profileWorker(joiner) : undefined;
+        const pageCdp = profiling ? await joiner.context().newCDPSession(joiner) : undefined;
+        if (pageCdp) { await pageCdp.send('Profiler.enable'); await pageCdp.send('Profiler.setSamplingInterval', { interval: 200 }); await pageCdp.send('Profiler.start'); }
+        // This process (bench, Vite, relay) and its children (Chromium's whole tree).
+        const c0 = treeCpuMs(process.pid);
+        const perProcess0 = profiling ? treeCpuByProcess(process.pid) : undefined;
+        const threads0 = new Map<number, Map<string, number>>();
+        if (perProcess0) for (const [pid, p] of perProcess0) if (p.label === 'renderer') threads0.set(pid, threadCpuMs(pid));
+        const ms = await joiner.evaluate((n) => window.sync.waitForOps(n), backup.ops);
+        const cpu = treeCpuMs(process.pid) - c0;
+        rates.push(backup.ops / (ms / 1000));
+        cpuPerOp.push((cpu * 1000) / backup.ops);
+        console.error(`[catchup] ${backup.ops} ops: run ${r + 1}/${RUNS} ${ms.toFixed(0)} ms = ${Math.round(backup.ops / (ms / 1000))} ops/s; ` +
+          `CPU of browser + relay ${Math.round(cpu)} ms = ${Math.round((cpu * 1000) / backup.ops)} µs/op (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
+        if (profiling) {
+          const after = treeCpuByProcess(process.pid);
+          const rows = [...after].map(([pid, p]) => ({ pid, label: p.label, usPerOp: Math.round(((p.cpu - (perProcess0!.get(pid)?.cpu ?? 0)) * 1000) / backup.ops) }))
+            .filter((r) => r.usPerOp > 0).sort((a, b) => b.usPerOp - a.usPerOp);
+          console.error(`[catchup] CPU per process, µs/op: ${rows.map((r) => `${r.label}(${r.pid}) ${r.usPerOp}`).join(', ')}`);
+          for (const [pid, before] of threads0) {
+            const perThread = [...threadCpuMs(pid)].map(([name, cpu]) => [name.replace(/#\d+$/, ''), Math.round(((cpu - (before.get(name) ?? 0)) * 1000) / backup.ops)] as const)
+              .filter(([, us]) => us > 0).sort((a, b) => b[1] - a[1]);
+            if (perThread.length > 0) console.error(`[catchup]   renderer(${pid}) threads, µs/op: ${perThread.map(([n, us]) => `${n} ${us}`).join(', ')}`);
+          }
+          mkdirSync(PROFILE_DIR, { recursive: true });
+          writeFileSync(join(PROFILE_DIR, `joiner-${size}.cpuprofile`), JSON.stringify(await joinerProfile!.stop()));
+          writeFileSync(join(PROFILE_DIR, `holder-${size}.cpuprofile`), JSON.stringify(await holderProfile!.stop()));
+          writeFileSync(join(PROFILE_DIR, `joiner-page-${size}.cpuprofile`), JSON.stringify((await pageCdp!.send('Profiler.stop')).profile));
+          const breakdown = await joiner.evaluate(() => window.sync.ingestStats());
+          console.error(`[catchup] joiner breakdown: ${JSON.stringify(breakdown)}`);
+          writeFileSync(join(PROFILE_DIR, `joiner-${size}-breakdown.json`), JSON.stringify(breakdown, null, 2));
+        }
+        for (const c of ctxs) await c.close();
+      }
+      for (const c of contexts) await c.close();
+      out[`catchUp${size}OpsPerSec`] = median(rates);
+      // All CPU the catch-up took (sender, receiver, relay, storage, network), per op:
+      // 2,000,000 / this is the rate two otherwise idle cores would allow.
+      out[`catchUp${size}CpuUsPerOp`] = median(cpuPerOp);
+      out[`catchUp${size}ImportOpsPerSec`] = backup.ops / (importMs / 1000);
+      out[`catchUp${size}BackupMs`] = backupMs;
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await run(), null, 2));
+}
