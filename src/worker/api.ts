@@ -9,6 +9,7 @@ import { claimIdentity, type LockPort } from './identity.js';
 import { Replica, type BoardPatch, type ImportReport, type ReplicaDump, type ReplicaStatus } from './replica.js';
 import type { HistoryEntry } from './history.js';
 import { RoomSync, type SessionRow } from './room-sync.js';
+import { timerSchedule } from './schedule.js';
 import { bestSigner } from './signer.js';
 import { bestVerifier } from './verifier.js';
 
@@ -62,7 +63,6 @@ export interface WorkerApi {
   disconnectPeers(reason: string): Promise<void>;
 }
 
-const realSchedule = (fn: () => void, ms: number) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); };
 const randomBytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
 /** Builds the API over the platform (IndexedDB, Web Locks, WebCrypto). */
@@ -87,7 +87,7 @@ export function createWorkerApi(): WorkerApi {
       const [signer, verifier] = await Promise.all([bestSigner(identity.seed), bestVerifier()]);
       replica = await Replica.open({
         roomId: options.roomId, store, meta: idb, signer, verifier,
-        now: () => Date.now(), randomBytes, schedule: realSchedule,
+        now: () => Date.now(), randomBytes, schedule: timerSchedule(),
       });
       const r = replica;
       if (options.create && !r.view().initialised) await r.initBoard();
