@@ -96,7 +96,7 @@ export function createWorkerApi(): WorkerApi {
       const writeName = async () => { if (name && r.view().initialised && r.view().names[r.author] !== name) await r.command({ type: 'set-name', name }); };
       if (r.view().initialised) await writeName();
       else {
-        const off = r.onBoard((p) => { if (p.initialised) { off(); void writeName().catch(() => undefined); } });
+        const off = r.onBoard((p) => { if (p.meta?.initialised) { off(); void writeName().catch(() => undefined); } });
       }
       sync = new RoomSync({ replica: r, roomId: options.roomId, name: () => name });
       sync.start();

@@ -45,7 +45,13 @@ export class Persister {
     if (ops.length === 0) return;
     for (const op of ops) this.queue.push(op);
     this.emit();
-    if (!this.writing && this.retryCancel === undefined) void this.drain();
+    if (!this.writing && this.retryCancel === undefined) {
+      // Start writing after the caller's synchronous work (a local edit posts
+      // its board patch first); `writing` keeps a second enqueue from starting
+      // another drain meanwhile.
+      this.writing = true;
+      queueMicrotask(() => void this.drain());
+    }
   }
 
   /** The current counts and error. */
@@ -84,7 +90,7 @@ export class Persister {
   }
 
   private async drain(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) { this.writing = false; return; }
     this.writing = true;
     const size = this.options.batchSize ?? 1000;
     while (this.queue.length > 0 && !this.closed) {
