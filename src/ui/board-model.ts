@@ -159,19 +159,27 @@ function haystack(s: StoryView): string {
 
 /** Search (title, id, description) and filters (UI10). */
 export function matches(s: StoryView, f: Filter): boolean {
+  return matcher(f)(s);
+}
+
+/** The filter as a predicate, its text normalised once rather than per story. */
+export function matcher(f: Filter): (s: StoryView) => boolean {
   const text = f.text.trim().toLowerCase();
-  if (text !== '' && !haystack(s).includes(text)) return false;
-  if (f.kind !== '' && s.kind !== f.kind) return false;
-  if (f.assignee !== '' && (s.assignee ?? '') !== f.assignee) return false;
-  if (f.blocked && !s.blocked) return false;
-  if (f.ready && !s.ready) return false;
-  return true;
+  const { kind, assignee, blocked, ready } = f;
+  return (s) => {
+    if (kind !== '' && s.kind !== kind) return false;
+    if (assignee !== '' && (s.assignee ?? '') !== assignee) return false;
+    if (blocked && !s.blocked) return false;
+    if (ready && !s.ready) return false;
+    return text === '' || haystack(s).includes(text);
+  };
 }
 
 export function filterColumns(columns: Columns, f: Filter): Columns {
   if (!filterActive(f)) return columns;
+  const test = matcher(f);
   const out = emptyColumns() as Record<Stage, readonly StoryView[]>;
-  for (const stage of STAGES) out[stage] = columns[stage].filter((s) => matches(s, f));
+  for (const stage of STAGES) out[stage] = columns[stage].filter(test);
   return out;
 }
 
@@ -200,12 +208,13 @@ export class ColumnFilter {
     if (!filterActive(f)) return (this.output = columns);
     const same = prevF !== undefined && prevOut !== undefined && prevIn !== undefined && (prevF === f || JSON.stringify(prevF) === JSON.stringify(f));
     const narrower = !same && prevF !== undefined && prevOut !== undefined && prevIn !== undefined && filterActive(prevF) && narrows(prevF, f);
+    const test = matcher(f);
     const out = emptyColumns() as Record<Stage, readonly StoryView[]>;
     for (const stage of STAGES) {
       const unchanged = prevIn !== undefined && columns[stage] === prevIn[stage];
       if (same && unchanged) out[stage] = prevOut![stage];
-      else if (narrower && unchanged) out[stage] = prevOut![stage].filter((s) => matches(s, f));
-      else out[stage] = columns[stage].filter((s) => matches(s, f));
+      else if (narrower && unchanged) out[stage] = prevOut![stage].filter(test);
+      else out[stage] = columns[stage].filter(test);
     }
     return (this.output = out);
   }
