@@ -34,17 +34,21 @@ export type CommandResult =
   | { readonly ok: true; readonly opId: string | null }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
-export interface Subscriber {
-  board(patch: BoardPatch): void;
-  events(events: BoardEvent[]): void;
-  status(status: ReplicaStatus): void;
-  sessions(rows: SessionRow[]): void;
-}
+/**
+ * What the worker pushes to a subscriber, one message each, over a
+ * MessagePort the page hands over: one-way, so a patch costs one message and
+ * no reply (comlink callbacks answer every call).
+ */
+export type SubscriberMessage =
+  | { readonly kind: 'board'; readonly value: BoardPatch }
+  | { readonly kind: 'events'; readonly value: BoardEvent[] }
+  | { readonly kind: 'status'; readonly value: ReplicaStatus }
+  | { readonly kind: 'sessions'; readonly value: SessionRow[] };
 
 export interface WorkerApi {
   open(options: OpenOptions): Promise<OpenInfo>;
-  /** Subscribes; the first board patch (full) is returned. */
-  subscribe(subscriber: Subscriber): Promise<BoardPatch>;
+  /** Subscribes a port (transferred) to SubscriberMessages; the first board patch (full) is returned. */
+  subscribe(port: MessagePort): Promise<BoardPatch>;
   command(cmd: Command): Promise<CommandResult>;
   newStoryId(): Promise<string>;
   history(storyId: string): Promise<HistoryEntry[]>;
@@ -102,12 +106,13 @@ export function createWorkerApi(): WorkerApi {
       sync.start();
       return { author: r.author, replicaId: r.replicaId, slot: identity.slot, verifier: verifier.name, loadedOps: r.doc.ops().length, openMs: performance.now() - t0 };
     },
-    async subscribe(subscriber) {
+    async subscribe(port) {
       const r = need();
-      r.onBoard((p) => subscriber.board(p));
-      r.onEvents((e) => subscriber.events(e));
-      r.onStatus((s) => subscriber.status(s));
-      sync?.onChange((rows) => subscriber.sessions(rows));
+      const send = (m: SubscriberMessage) => port.postMessage(m);
+      r.onBoard((value) => send({ kind: 'board', value }));
+      r.onEvents((value) => send({ kind: 'events', value }));
+      r.onStatus((value) => send({ kind: 'status', value }));
+      sync?.onChange((value) => send({ kind: 'sessions', value }));
       return r.fullPatch();
     },
     async command(cmd) {
