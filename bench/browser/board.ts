@@ -1,15 +1,18 @@
 // Browser benchmark (issue 4/6): the board as people use it, in Debian's
 // Chromium, against the app `npm start` serves — time from a keypress to the
-// card on screen on a 10,000-story board, and cold open of a 100,000-op board
-// to `huskies:board-ready` without and with the app's snapshot (REPL12).
-// Sizes shrink with HUSKIES_BENCH_BOARD_SCALE (0–1).
+// card on screen and from a search keystroke to the filtered board on a
+// 10,000-story board, and cold open of a 100,000-op board to
+// `huskies:board-ready` without and with the app's snapshot (REPL12). Sizes shrink with HUSKIES_BENCH_BOARD_SCALE (0–1);
+// HUSKIES_BENCH_BOARD_COLD=0 skips the cold open (its 100,000-op import takes
+// minutes).
 import { spawn } from 'node:child_process';
 import { chromium } from '@playwright/test';
 import { chromiumLaunchOptions } from '../../tests/e2e/support/browser.js';
-import { cachedBackup, measureColdOpens, measureKeyMove, openNewBoard, seedFromBackup } from '../../tests/e2e/perf/board-perf.js';
+import { cachedBackup, measureColdOpens, measureKeyMove, measureSearchTyping, openNewBoard, seedFromBackup } from '../../tests/e2e/perf/board-perf.js';
 
 const SCALE = Number(process.env.HUSKIES_BENCH_BOARD_SCALE ?? 1);
 const PORT = Number(process.env.HUSKIES_BENCH_PORT ?? 8798);
+const COLD = process.env.HUSKIES_BENCH_BOARD_COLD !== '0';
 
 async function startApp(): Promise<() => void> {
   const child = spawn(process.execPath, ['scripts/start.js'], { env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -36,8 +39,18 @@ export async function run(): Promise<Record<string, number>> {
     const page = await keyCtx.newPage();
     await openNewBoard(page);
     await seedFromBackup(page, await cachedBackup({ stories, ops: stories + 1 }));
+    await measureKeyMove(page, 4); // warm-up
     const move = await measureKeyMove(page, 50);
+    const search = await measureSearchTyping(page, 48);
     await keyCtx.close();
+    const keypress = {
+      boardStories: stories,
+      keypressToDomMedianMs: move.dom.median,
+      keypressToPaintMedianMs: move.frame.median,
+      searchKeystrokeToDomMedianMs: search.dom.median,
+      searchKeystrokeToPaintMedianMs: search.frame.median,
+    };
+    if (!COLD) return keypress;
 
     const ops = Math.max(1_000, Math.round(100_000 * SCALE));
     const coldCtx = await newContext();
@@ -48,9 +61,7 @@ export async function run(): Promise<Record<string, number>> {
     const coldMs = await measureColdOpens(cold, ops);
     await coldCtx.close();
     return {
-      boardStories: stories,
-      keypressToDomMedianMs: move.dom.median,
-      keypressToPaintMedianMs: move.frame.median,
+      ...keypress,
       coldOpenOps: ops,
       coldOpenNoSnapshotMs: coldMs.withoutSnapshot,
       coldOpenMs: coldMs.withSnapshot,

@@ -11,7 +11,7 @@ import { compareRanked } from './rank.js';
 import { SETTING_FIELDS, isAuthorHex, SCHEMA_LIMITS } from './schema.js';
 import { readStory, type RawStory } from './story-read.js';
 import { useStoryLookup, type StoryLookup } from './story-lookup.js';
-import { DEFAULT_SETTINGS, type BoardView, type Settings, type StoryView } from './view.js';
+import { DEFAULT_SETTINGS, type BoardMeta, type BoardView, type Settings, type StoryView } from './view.js';
 
 const add = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => { let s = m.get(k); if (!s) m.set(k, s = new Set()); s.add(v); };
 const remove = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => { const s = m.get(k); if (s) { s.delete(v); if (s.size === 0) m.delete(k); } };
@@ -31,6 +31,8 @@ export class BoardIndex implements StoryLookup {
   private settings: Settings = DEFAULT_SETTINGS;
   private names: Record<string, string> = {};
   private cached: BoardView | undefined;
+  /** meta(), kept until something it shows may have changed (root maps, a story's id, validity or deletion). */
+  private cachedMeta: BoardMeta | undefined;
 
   /** How many applied ops of the document this index has folded in. */
   private folded: number;
@@ -65,13 +67,20 @@ export class BoardIndex implements StoryLookup {
     return this.cached;
   }
 
-  /** The board-level part of the view, without copying the columns (cheap enough per edit). */
-  meta(): Omit<BoardView, 'stories' | 'byStage'> {
+  /**
+   * The board-level part of the view, without the columns. The same object
+   * until settings, names, purged ids or issues may have changed, so an edit
+   * of a story's fields costs nothing here and callers can tell "unchanged"
+   * by identity.
+   */
+  meta(): BoardMeta {
+    if (this.cachedMeta) return this.cachedMeta;
     const purgedIds = [...this.deadById.keys()].filter((id) => !this.liveById.has(id)).sort();
     const issues: string[] = [];
     for (const r of this.raws.values()) if (!r.deleted && r.fields === undefined) issues.push(`story ${r.elem}: ${r.issues.join(', ')}`);
     for (const [id, s] of this.liveById) if (s.size > 1) issues.push(`duplicate story id ${id}: ${s.size} stories, showing ${minOf(s)}`);
-    return { initialised: this.lists.size > 0, settings: this.settings, names: { ...this.names }, purgedIds, issues: issues.sort() };
+    this.cachedMeta = { initialised: this.lists.size > 0, settings: this.settings, names: { ...this.names }, purgedIds, issues: issues.sort() };
+    return this.cachedMeta;
   }
 
   /** The board's settings (merged, validated). */
@@ -159,11 +168,23 @@ export class BoardIndex implements StoryLookup {
     const list = state.containers.get(c.parent);
     if (list === undefined || list.kind !== 'list') return undefined;
     const old = this.raws.get(elem);
-    if (old?.fields) remove(old.deleted ? this.deadById : this.liveById, old.fields.id, elem);
     const raw = readStory(state, c.parent, elem, list.list.get(elem)?.deleted ?? false);
+    const ids = [old?.fields?.id, raw.fields?.id];
+    const before = this.cachedMeta && ids.map((id) => this.metaKey(id));
+    if (old?.fields) remove(old.deleted ? this.deadById : this.liveById, old.fields.id, elem);
     this.raws.set(elem, raw);
     if (raw.fields) add(raw.deleted ? this.deadById : this.liveById, raw.fields.id, elem);
+    // meta() shows elements without a valid id, purged ids and duplicates: drop it when one of those changed.
+    if (before && ((old !== undefined && old.fields === undefined) || raw.fields === undefined || ids.some((id, i) => this.metaKey(id) !== before[i]))) this.cachedMeta = undefined;
     return raw;
+  }
+
+  /** What meta() shows about one story id: purged or not, and its duplicates. */
+  private metaKey(id: string | undefined): string {
+    if (id === undefined) return '';
+    const live = this.liveById.get(id);
+    if (live === undefined) return this.deadById.has(id) ? 'purged' : '';
+    return live.size > 1 ? `${live.size} ${minOf(live)}` : '';
   }
 
   private recompute(causes: Map<string, Cause>): BoardEvent[] {
@@ -251,5 +272,6 @@ export class BoardIndex implements StoryLookup {
     }
     this.settings = settings as unknown as Settings;
     this.names = names;
+    this.cachedMeta = undefined;
   }
 }

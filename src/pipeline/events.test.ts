@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { Document, HEAD, type LocalAction } from '../core/index.js';
 import {
-  archiveStory, blockStory, createStory, editStory, initBoard, moveStory, purgeStory, recordRetry, unblockStory,
+  archiveStory, blockStory, createStory, editStory, initBoard, moveStory, purgeStory, recordRetry, setDisplayName, setSetting, unblockStory,
 } from './commands.js';
 import { BoardIndex, readBoard } from './board.js';
 import { diffBoards, type BoardEvent } from './events.js';
@@ -131,6 +131,40 @@ describe('events', () => {
       }
       fold(batch, `round ${round}`);
     }
+  });
+
+  test('[PIPE20a] meta() stays the same object through story edits and changes with settings, names, purges and duplicates', () => {
+    const a = new Document();
+    const index = new BoardIndex(a);
+    const run = (d: Document, k: typeof A, actions: LocalAction[]) => index.update([signed(d, k, actions)], 5);
+    run(a, A, initBoard(a, ctxA));
+    const b = new Document();
+    b.ingest(a.ops().map((o) => o.bytes));
+    run(a, A, createStory(a, ctxA, { id: 'S-1', kind: 'story', title: 'one' }));
+    const m0 = index.meta();
+    run(a, A, editStory(a, ctxA, 'S-1', { title: 'one!' }));
+    run(a, A, moveStory(a, ctxA, 'S-1', 'qa'));
+    run(a, A, createStory(a, ctxA, { id: 'S-2', kind: 'bug', title: 'two' }));
+    expect(index.meta()).toBe(m0);
+    run(a, A, purgeStory(a, ctxA, 'S-2'));
+    const m1 = index.meta();
+    expect(m1).not.toBe(m0);
+    expect(m1.purgedIds).toEqual(['S-2']);
+    run(a, A, setSetting(a, ctxA, 'retryLimit', 5));
+    expect(index.meta()).not.toBe(m1);
+    expect(index.meta().settings.retryLimit).toBe(5);
+    const m2a = index.meta();
+    run(a, A, setDisplayName(a, ctxA, 'Ada'));
+    expect(index.meta()).not.toBe(m2a);
+    expect(index.meta().names[A.hex]).toBe('Ada');
+    // A concurrent creation of one id by another replica: the duplicate is reported.
+    signed(b, B, createStory(b, { author: B.hex, now: 1 }, { id: 'S-1', kind: 'bug', title: 'from B' }));
+    const m2 = index.meta();
+    index.update(a.ingest([b.ops().at(-1)!.bytes]).applied, 6);
+    expect(index.meta()).not.toBe(m2);
+    const { stories: _s, byStage: _b, ...full } = readBoard(a);
+    expect(index.meta()).toEqual(full);
+    expect(index.meta().issues.join()).toMatch(/duplicate story id S-1/);
   });
 
   test('[PIPE20] 10,000 stories: one field update yields its events incrementally (figure reported)', () => {

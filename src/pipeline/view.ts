@@ -50,3 +50,6 @@ export interface BoardView {
   /** Board-level problems: stories without a valid id, duplicate ids. */
   readonly issues: readonly string[];
 }
+
+/** The board-level part of a view: everything but the stories. */
+export type BoardMeta = Omit<BoardView, 'stories' | 'byStage'>;

@@ -1,5 +1,5 @@
 // The UI's plain-data model of the board (docs/SPEC.md UI3, UI4, UI6):
-// applying worker patches to a Map of stories, deriving sorted columns, the
+// folding worker patches into a Map of stories and sorted columns, the
 // rank of a drop or keyboard move, and the search filter. No runes and no
 // CRDT here — only the StoryView snapshots the worker sends.
 import type { SyncStatus } from './replica-client.js';
@@ -18,43 +18,86 @@ export function compareStories(x: StoryView, y: StoryView): number {
   return x.elem < y.elem ? -1 : x.elem > y.elem ? 1 : 0;
 }
 
-export interface Applied {
-  readonly stories: Map<string, StoryView>;
-  readonly columns: Columns;
+/**
+ * The page's copy of the board (UI3), folded from worker patches. A patch
+ * costs what it carries, not what the board holds: the Map is updated in
+ * place, and only the columns a patch touches get new arrays (a story is
+ * taken out and put back by binary search, never by re-sorting the column),
+ * so untouched columns keep their identity and their cards are not
+ * re-rendered. The assignee list is kept from counts, for the filter.
+ */
+export class BoardMirror {
+  readonly stories = new Map<string, StoryView>();
+  columns: Columns = emptyColumns();
+  /** Every assignee of a live story, sorted; a new array only when the set changes. */
+  assignees: readonly string[] = [];
+  private readonly assigneeCounts = new Map<string, number>();
+
+  /** Folds a patch in; returns the stages whose columns changed. */
+  apply(patch: BoardPatch): Set<Stage> {
+    const touched = new Set<Stage>();
+    const assigneesBefore = this.assigneeCounts.size;
+    let assigneesChanged = false;
+    if (patch.full) {
+      this.stories.clear();
+      this.assigneeCounts.clear();
+      for (const s of patch.upserts) { this.stories.set(s.id, s); this.count(s, 1); }
+      this.columns = groupByStage(this.stories.values());
+      for (const stage of STAGES) touched.add(stage);
+      this.assignees = [...this.assigneeCounts.keys()].sort();
+      return touched;
+    }
+    const columns: Record<Stage, readonly StoryView[]> = { ...this.columns };
+    const take = (old: StoryView) => {
+      const col = columns[old.stage] === this.columns[old.stage] ? columns[old.stage].slice() : columns[old.stage] as StoryView[];
+      const i = indexOf(col, old);
+      if (i >= 0) col.splice(i, 1);
+      columns[old.stage] = col;
+      touched.add(old.stage);
+      if (this.count(old, -1)) assigneesChanged = true;
+    };
+    for (const id of patch.removed) {
+      const old = this.stories.get(id);
+      if (old) { take(old); this.stories.delete(id); }
+    }
+    for (const s of patch.upserts) {
+      const old = this.stories.get(s.id);
+      if (old) take(old);
+      const col = columns[s.stage] === this.columns[s.stage] ? columns[s.stage].slice() : columns[s.stage] as StoryView[];
+      col.splice(insertionPoint(col, s), 0, s);
+      columns[s.stage] = col;
+      touched.add(s.stage);
+      this.stories.set(s.id, s);
+      if (this.count(s, 1)) assigneesChanged = true;
+    }
+    if (touched.size > 0) this.columns = columns;
+    if (assigneesChanged || this.assigneeCounts.size !== assigneesBefore) this.assignees = [...this.assigneeCounts.keys()].sort();
+    return touched;
+  }
+
+  /** Counts a story's assignee in or out; true when the set of assignees changed. */
+  private count(s: StoryView, delta: 1 | -1): boolean {
+    if (!s.assignee) return false;
+    const n = (this.assigneeCounts.get(s.assignee) ?? 0) + delta;
+    if (n <= 0) this.assigneeCounts.delete(s.assignee); else this.assigneeCounts.set(s.assignee, n);
+    return n === 0 || (n === 1 && delta === 1);
+  }
 }
 
-/**
- * Folds a patch into the board (UI3). A full patch replaces everything; an
- * incremental one re-sorts only the columns it touched, so one move on a
- * 10,000-story board costs a copy of the Map and one column sort.
- */
-export function applyPatch(prev: Applied, patch: BoardPatch): Applied {
-  if (patch.full) {
-    const stories = new Map<string, StoryView>();
-    for (const s of patch.upserts) stories.set(s.id, s);
-    return { stories, columns: groupByStage(stories.values()) };
-  }
-  const stories = new Map(prev.stories);
-  const touched = new Set<Stage>();
-  for (const id of patch.removed) {
-    const old = stories.get(id);
-    if (old) { touched.add(old.stage); stories.delete(id); }
-  }
-  for (const s of patch.upserts) {
-    const old = stories.get(s.id);
-    if (old) touched.add(old.stage);
-    touched.add(s.stage);
-    stories.set(s.id, s);
-  }
-  if (touched.size === 0) return { stories, columns: prev.columns };
-  const changed = new Set([...patch.removed, ...patch.upserts.map((s) => s.id)]);
-  const columns: Record<Stage, readonly StoryView[]> = { ...prev.columns };
-  for (const stage of touched) {
-    const kept = prev.columns[stage].filter((s) => !changed.has(s.id));
-    for (const s of patch.upserts) if (s.stage === stage) kept.push(s);
-    columns[stage] = kept.sort(compareStories);
-  }
-  return { stories, columns };
+/** Where `s` goes in a sorted column (after any equal ones). */
+function insertionPoint(col: readonly StoryView[], s: StoryView): number {
+  let lo = 0, hi = col.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (compareStories(col[mid]!, s) <= 0) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+/** The index of this very snapshot in a sorted column, or -1. */
+function indexOf(col: readonly StoryView[], s: StoryView): number {
+  let lo = 0, hi = col.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (compareStories(col[mid]!, s) < 0) lo = mid + 1; else hi = mid; }
+  for (let i = lo; i < col.length && compareStories(col[i]!, s) === 0; i++) if (col[i] === s) return i;
+  // Not where its order says (cannot happen while columns stay sorted): fall back to a scan.
+  return col.indexOf(s);
 }
 
 export function groupByStage(stories: Iterable<StoryView>): Columns {
@@ -116,20 +159,65 @@ function haystack(s: StoryView): string {
 
 /** Search (title, id, description) and filters (UI10). */
 export function matches(s: StoryView, f: Filter): boolean {
+  return matcher(f)(s);
+}
+
+/** The filter as a predicate, its text normalised once rather than per story. */
+export function matcher(f: Filter): (s: StoryView) => boolean {
   const text = f.text.trim().toLowerCase();
-  if (text !== '' && !haystack(s).includes(text)) return false;
-  if (f.kind !== '' && s.kind !== f.kind) return false;
-  if (f.assignee !== '' && (s.assignee ?? '') !== f.assignee) return false;
-  if (f.blocked && !s.blocked) return false;
-  if (f.ready && !s.ready) return false;
-  return true;
+  const { kind, assignee, blocked, ready } = f;
+  return (s) => {
+    if (kind !== '' && s.kind !== kind) return false;
+    if (assignee !== '' && (s.assignee ?? '') !== assignee) return false;
+    if (blocked && !s.blocked) return false;
+    if (ready && !s.ready) return false;
+    return text === '' || haystack(s).includes(text);
+  };
 }
 
 export function filterColumns(columns: Columns, f: Filter): Columns {
   if (!filterActive(f)) return columns;
+  const test = matcher(f);
   const out = emptyColumns() as Record<Stage, readonly StoryView[]>;
-  for (const stage of STAGES) out[stage] = columns[stage].filter((s) => matches(s, f));
+  for (const stage of STAGES) out[stage] = columns[stage].filter(test);
   return out;
+}
+
+/** True when every story matching `next` also matches `prev` (the search text grew, nothing else changed). */
+function narrows(prev: Filter, next: Filter): boolean {
+  return prev.kind === next.kind && prev.assignee === next.assignee && prev.blocked === next.blocked && prev.ready === next.ready &&
+    next.text.trim().toLowerCase().includes(prev.text.trim().toLowerCase());
+}
+
+/**
+ * filterColumns with memory (UI10): a column whose array did not change keeps
+ * its filtered array, and a search that only grew filters the previous
+ * matches instead of the whole column. So a move while searching re-filters
+ * the two columns it touched, and a keystroke in the search box looks at
+ * fewer stories as the text gets longer.
+ */
+export class ColumnFilter {
+  private input: Columns | undefined;
+  private filter: Filter | undefined;
+  private output: Columns | undefined;
+
+  apply(columns: Columns, f: Filter): Columns {
+    const prevIn = this.input, prevF = this.filter, prevOut = this.output;
+    this.input = columns;
+    this.filter = f;
+    if (!filterActive(f)) return (this.output = columns);
+    const same = prevF !== undefined && prevOut !== undefined && prevIn !== undefined && (prevF === f || JSON.stringify(prevF) === JSON.stringify(f));
+    const narrower = !same && prevF !== undefined && prevOut !== undefined && prevIn !== undefined && filterActive(prevF) && narrows(prevF, f);
+    const test = matcher(f);
+    const out = emptyColumns() as Record<Stage, readonly StoryView[]>;
+    for (const stage of STAGES) {
+      const unchanged = prevIn !== undefined && columns[stage] === prevIn[stage];
+      if (same && unchanged) out[stage] = prevOut![stage];
+      else if (narrower && unchanged) out[stage] = prevOut![stage].filter(test);
+      else out[stage] = columns[stage].filter(test);
+    }
+    return (this.output = out);
+  }
 }
 
 /** The stage before or after `stage` in board order, or undefined at either end. */

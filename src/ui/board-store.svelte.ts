@@ -1,14 +1,16 @@
 // The UI's reactive mirror of one board (docs/SPEC.md UI3): it opens the
-// replica worker through ReplicaClient, folds board patches into a Map kept
-// in `$state.raw` (replaced whole on each patch, never deeply proxied — STYLE
-// 12), and keeps status, sync, the activity feed and the UI's own state
-// (filter, focus, announcements). No CRDT logic: commands go to the worker.
+// replica worker through ReplicaClient, folds board patches into a
+// BoardMirror (a plain Map updated in place, signalled by a version counter,
+// and per-column arrays in `$state.raw`, replaced only when a patch touches
+// them — never deeply proxied, STYLE 12), and keeps status, sync, the
+// activity feed and the UI's own state (filter, focus, announcements). No
+// CRDT logic: commands go to the worker.
 import { tick } from 'svelte';
 import {
   ReplicaClient, type BoardEvent, type BoardPatch, type Command, type CommandResult, type OpenInfo,
   type ReplicaStatus, type RoomCredentials, type SyncStatus, type Settings, type Stage, type StoryView,
 } from './replica-client.js';
-import { NO_FILTER, applyPatch, emptyColumns, filterColumns, type Applied, type Columns, type Filter } from './board-model.js';
+import { BoardMirror, ColumnFilter, NO_FILTER, emptyColumns, type Columns, type Filter } from './board-model.js';
 
 /** Most recent transition events kept for the activity feed. */
 export const FEED_LIMIT = 200;
@@ -17,8 +19,12 @@ export class BoardStore {
   phase = $state<'opening' | 'open' | 'failed'>('opening');
   openError = $state('');
   info = $state.raw<OpenInfo | null>(null);
-  stories = $state.raw(new Map<string, StoryView>());
+  private readonly mirror = new BoardMirror();
+  /** Bumped on every patch: readers of `stories` depend on it (the Map itself is updated in place). */
+  private version = $state(0);
   columns = $state.raw<Columns>(emptyColumns());
+  /** Assignees of live stories, sorted (for the filter); a new array only when the set changes. */
+  assignees = $state.raw<readonly string[]>([]);
   initialised = $state(false);
   settings = $state.raw<Settings | null>(null);
   names = $state.raw<Readonly<Record<string, string>>>({});
@@ -31,7 +37,8 @@ export class BoardStore {
   focusRequest = $state<string | null>(null);
   announcement = $state('');
   lastError = $state('');
-  visible = $derived(filterColumns(this.columns, this.filter));
+  private readonly filterer = new ColumnFilter();
+  visible = $derived(this.filterer.apply(this.columns, this.filter));
 
   private client: ReplicaClient | undefined;
 
@@ -67,14 +74,24 @@ export class BoardStore {
     }
   }
 
+  /** Every live story by id. Reading it subscribes to every patch; it is never copied. */
+  get stories(): ReadonlyMap<string, StoryView> {
+    void this.version;
+    return this.mirror.stories;
+  }
+
   private apply(patch: BoardPatch): void {
-    const next: Applied = applyPatch({ stories: this.stories, columns: this.columns }, patch);
-    this.stories = next.stories;
-    if (next.columns !== this.columns) this.columns = next.columns;
-    this.initialised = patch.initialised;
-    this.settings = patch.settings;
-    if (patch.names !== this.names) this.names = patch.names;
-    this.issues = patch.issues;
+    const touched = this.mirror.apply(patch);
+    this.version++;
+    if (touched.size > 0) this.columns = this.mirror.columns;
+    if (this.mirror.assignees !== this.assignees) this.assignees = this.mirror.assignees;
+    const meta = patch.meta;
+    if (meta) {
+      this.initialised = meta.initialised;
+      this.settings = meta.settings;
+      this.names = meta.names;
+      this.issues = meta.issues;
+    }
   }
 
   private onEvents(events: BoardEvent[]): void {

@@ -3,8 +3,8 @@
 // page's share of networking (WebRTC lives only on a window), handing each
 // peer connection to the worker as a MessagePort. Components import this,
 // never comlink or idb.
-import { proxy, transfer, wrap, type Remote } from 'comlink';
-import type { OpenInfo, WorkerApi, CommandResult } from '../worker/api.js';
+import { transfer, wrap, type Remote } from 'comlink';
+import type { OpenInfo, WorkerApi, CommandResult, SubscriberMessage } from '../worker/api.js';
 import type { BoardPatch, ImportReport, ReplicaDump, ReplicaStatus } from '../worker/replica.js';
 import type { HistoryEntry } from '../worker/history.js';
 import type { SessionRow } from '../worker/room-sync.js';
@@ -81,15 +81,30 @@ export class ReplicaClient {
     return info;
   }
 
-  /** Subscribes to board patches, events, status and sync; resolves with the full board. */
+  /**
+   * Subscribes to board patches, events, status and sync; resolves with the
+   * full board. The worker pushes them one way over a port of their own (no
+   * reply per message, unlike a comlink callback), in the order it sent them.
+   */
   async subscribe(subscriber: Subscriber): Promise<BoardPatch> {
     this.syncListener = (s) => subscriber.sync(s);
-    return this.api.subscribe(proxy({
-      board: (p: BoardPatch) => subscriber.board(p),
-      events: (e: BoardEvent[]) => subscriber.events(e),
-      status: (s: ReplicaStatus) => subscriber.status(s),
-      sessions: (rows: SessionRow[]) => { this.sessions = rows; this.emitSync(); },
-    }));
+    const { port1, port2 } = new MessageChannel();
+    const deliver = (m: SubscriberMessage) => {
+      switch (m.kind) {
+        case 'board': subscriber.board(m.value); break;
+        case 'events': subscriber.events(m.value); break;
+        case 'status': subscriber.status(m.value); break;
+        case 'sessions': this.sessions = m.value; this.emitSync(); break;
+      }
+    };
+    // Patches are newer than the full board this call returns, and may
+    // arrive before it: hold them until the caller has applied the full
+    // board (its `await` resumes before a new task), then deliver in order.
+    let held: SubscriberMessage[] | null = [];
+    port1.onmessage = (e: MessageEvent<SubscriberMessage>) => { if (held) held.push(e.data); else deliver(e.data); };
+    const full = await this.api.subscribe(transfer(port2, [port2]));
+    setTimeout(() => { const early = held ?? []; held = null; for (const m of early) deliver(m); }, 0);
+    return full;
   }
 
   private emitSync(): void {

@@ -9,6 +9,7 @@ import { claimIdentity, type LockPort } from './identity.js';
 import { Replica, type BoardPatch, type ImportReport, type ReplicaDump, type ReplicaStatus } from './replica.js';
 import type { HistoryEntry } from './history.js';
 import { RoomSync, type SessionRow } from './room-sync.js';
+import { timerSchedule } from './schedule.js';
 import { bestSigner } from './signer.js';
 import { bestVerifier, hasWebCryptoEd25519 } from './verifier.js';
 import { InlineWireVerifier, WorkerWireVerifier, type WireVerifier, type WorkerLike } from './wire-verifier.js';
@@ -34,17 +35,21 @@ export type CommandResult =
   | { readonly ok: true; readonly opId: string | null }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
-export interface Subscriber {
-  board(patch: BoardPatch): void;
-  events(events: BoardEvent[]): void;
-  status(status: ReplicaStatus): void;
-  sessions(rows: SessionRow[]): void;
-}
+/**
+ * What the worker pushes to a subscriber, one message each, over a
+ * MessagePort the page hands over: one-way, so a patch costs one message and
+ * no reply (comlink callbacks answer every call).
+ */
+export type SubscriberMessage =
+  | { readonly kind: 'board'; readonly value: BoardPatch }
+  | { readonly kind: 'events'; readonly value: BoardEvent[] }
+  | { readonly kind: 'status'; readonly value: ReplicaStatus }
+  | { readonly kind: 'sessions'; readonly value: SessionRow[] };
 
 export interface WorkerApi {
   open(options: OpenOptions): Promise<OpenInfo>;
-  /** Subscribes; the first board patch (full) is returned. */
-  subscribe(subscriber: Subscriber): Promise<BoardPatch>;
+  /** Subscribes a port (transferred) to SubscriberMessages; the first board patch (full) is returned. */
+  subscribe(port: MessagePort): Promise<BoardPatch>;
   command(cmd: Command): Promise<CommandResult>;
   newStoryId(): Promise<string>;
   history(storyId: string): Promise<HistoryEntry[]>;
@@ -63,7 +68,6 @@ export interface WorkerApi {
   disconnectPeers(reason: string): Promise<void>;
 }
 
-const realSchedule = (fn: () => void, ms: number) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); };
 const randomBytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
 /**
@@ -109,7 +113,7 @@ export function createWorkerApi(): WorkerApi {
       const setupMs = performance.now() - t0;
       replica = await Replica.open({
         roomId: options.roomId, store, meta: idb, signer, verifier, ...(wireVerifier ? { wireVerifier } : {}),
-        now: () => Date.now(), randomBytes, schedule: realSchedule,
+        now: () => Date.now(), randomBytes, schedule: timerSchedule(),
       }, log);
       const r = replica;
       if (options.create && !r.view().initialised) await r.initBoard();
@@ -118,7 +122,7 @@ export function createWorkerApi(): WorkerApi {
       const writeName = async () => { if (name && r.view().initialised && r.view().names[r.author] !== name) await r.command({ type: 'set-name', name }); };
       if (r.view().initialised) await writeName();
       else {
-        const off = r.onBoard((p) => { if (p.initialised) { off(); void writeName().catch(() => undefined); } });
+        const off = r.onBoard((p) => { if (p.meta?.initialised) { off(); void writeName().catch(() => undefined); } });
       }
       sync = new RoomSync({ replica: r, roomId: options.roomId, name: () => name });
       // Sync serves ops from the decoded log: after an open from a snapshot it
@@ -132,12 +136,13 @@ export function createWorkerApi(): WorkerApi {
       void r.logReady().then(() => console.info(`[huskies] open: the whole log is loaded ${(performance.now() - t0).toFixed(0)} ms after open started`), () => undefined);
       return { author: r.author, replicaId: r.replicaId, slot: identity.slot, verifier: verifier.name, loadedOps: r.doc.opCount, openMs: performance.now() - t0 };
     },
-    async subscribe(subscriber) {
+    async subscribe(port) {
       const r = need();
-      r.onBoard((p) => subscriber.board(p));
-      r.onEvents((e) => subscriber.events(e));
-      r.onStatus((s) => subscriber.status(s));
-      sync?.onChange((rows) => subscriber.sessions(rows));
+      const send = (m: SubscriberMessage) => port.postMessage(m);
+      r.onBoard((value) => send({ kind: 'board', value }));
+      r.onEvents((value) => send({ kind: 'events', value }));
+      r.onStatus((value) => send({ kind: 'status', value }));
+      sync?.onChange((value) => send({ kind: 'sessions', value }));
       return r.fullPatch();
     },
     async command(cmd) {

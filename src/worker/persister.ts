@@ -46,7 +46,13 @@ export class Persister {
     for (const op of ops) this.queue.push(op);
     // No status event per enqueue: the replica reports the pending count with
     // its (coalesced) flush, so a catch-up burst is not one message per batch.
-    if (!this.writing && this.retryCancel === undefined) void this.drain();
+    if (!this.writing && this.retryCancel === undefined) {
+      // Start writing after the caller's synchronous work (a local edit posts
+      // its board patch first); `writing` keeps a second enqueue from starting
+      // another drain meanwhile.
+      this.writing = true;
+      queueMicrotask(() => void this.drain());
+    }
   }
 
   private appendMs = 0;
@@ -93,7 +99,7 @@ export class Persister {
   }
 
   private async drain(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) { this.writing = false; return; }
     this.writing = true;
     const size = this.options.batchSize ?? 1000;
     while (this.queue.length > 0 && !this.closed) {

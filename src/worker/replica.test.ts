@@ -13,7 +13,8 @@ import { NobleVerifier } from './verifier.js';
 import { InlineWireVerifier } from './wire-verifier.js';
 import { decodeLogFile } from '../protocol/log-file.js';
 import { generateBackup } from '../../tests/e2e/support/make-backup.js';
-import { MAX_TIMER_MS, Replica } from './replica.js';
+import { Replica } from './replica.js';
+import { MAX_TIMER_MS } from './schedule.js';
 import type { BoardEvent } from '../pipeline/index.js';
 
 const seed = (n: number) => new Uint8Array(32).fill(n);

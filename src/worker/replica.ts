@@ -7,7 +7,7 @@
 import { Document, toHex, type CoreDump, type IngestResult, type LocalAction, type Op } from '../core/index.js';
 import {
   BoardIndex, commandActions, dueAutomations, dueFor, newStoryId, validateOpForBoard,
-  type BoardEvent, type BoardView, type Command, type StoryView,
+  type BoardEvent, type BoardMeta, type BoardView, type Command, type StoryView,
 } from '../pipeline/index.js';
 import { decodeLogFile, encodeLogFile } from '../protocol/log-file.js';
 import type { MetaStore, OpStore } from '../storage/op-store.js';
@@ -17,6 +17,7 @@ import type { Signer } from './signer.js';
 import type { Verifier } from './verifier.js';
 import type { WireVerifier } from './wire-verifier.js';
 import { historyOf, type HistoryEntry } from './history.js';
+import { MAX_TIMER_MS } from './schedule.js';
 import { PrefixLog } from './prefix-log.js';
 import { SNAPSHOT_KEY, SnapshotKeeper, openLog, type OpenedLog, type SnapshotStatus } from './snapshot-keeper.js';
 
@@ -40,11 +41,17 @@ export interface ReplicaOptions {
   readonly replicaId?: string;
 }
 
-/** A change to the board for the UI: upserted and removed stories plus board-level data. */
-export interface BoardPatch extends Omit<BoardView, 'stories' | 'byStage'> {
+/**
+ * A change to the board for the UI: upserted and removed stories, plus the
+ * board-level data when it changed (always in a full patch). One edit's patch
+ * carries one story, so it costs the same on a board of any size (REPL5).
+ */
+export interface BoardPatch {
   readonly full: boolean;
   readonly upserts: StoryView[];
   readonly removed: string[];
+  /** Settings, names, purged ids and board issues: in every full patch, else only when they changed. */
+  readonly meta?: BoardMeta;
 }
 
 export interface ReplicaStatus {
@@ -84,8 +91,6 @@ const EMPTY_PREFIX: EmptyPrefix = { length: 0, bytes: [], get: () => undefined, 
 
 const now = (): number => globalThis.performance?.now() ?? 0;
 
-/** The longest delay timers take (setTimeout treats anything longer as 0). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Received batches from this many ops on go to the wire verifier (REPL14); smaller ones verify here. */
 const WIRE_MIN_FRAMES = 16;
@@ -227,7 +232,8 @@ export class Replica implements SyncHost {
   command(cmd: Command): Promise<string | null> {
     return this.serial(async () => {
       const ctx = { author: this.author, now: this.options.now() };
-      const actions = commandActions(this.doc, ctx, cmd, this.index.view.settings);
+      // currentSettings, not view.settings: materialising the view copies every column.
+      const actions = commandActions(this.doc, ctx, cmd, this.index.currentSettings);
       if (actions.length === 0) return null;
       return (await this.commitLocal(actions)).id;
     });
@@ -453,17 +459,19 @@ export class Replica implements SyncHost {
     const upserts: StoryView[] = [];
     const removed: string[] = [];
     for (const id of ids) { const s = this.index.story(id); if (s) upserts.push(s); else removed.push(id); }
-    const patch = this.patch(false, upserts, removed);
+    // meta() keeps its identity while unchanged, so an edit's patch leaves it out.
+    const meta = this.index.meta();
+    const patch: BoardPatch = meta === this.sentMeta ? { full: false, upserts, removed } : { full: false, upserts, removed, meta };
+    this.sentMeta = meta;
     for (const l of this.boardListeners) l(patch);
   }
 
-  private patch(full: boolean, upserts: StoryView[], removed: string[]): BoardPatch {
-    return { ...this.index.meta(), full, upserts, removed };
-  }
+  /** The board-level data of the last incremental patch (a full patch goes to one new subscriber only). */
+  private sentMeta: BoardMeta | undefined;
 
   /** The whole board as a patch (for a new subscriber). */
   fullPatch(): BoardPatch {
-    return this.patch(true, [...this.index.view.stories], []);
+    return { full: true, upserts: [...this.index.view.stories], removed: [], meta: this.index.meta() };
   }
 
   /** The current board view. */
@@ -546,9 +554,19 @@ export class Replica implements SyncHost {
     return { persist: this.persister.status(), buffered: this.doc.bufferedCount, totalOps: this.doc.opCount };
   }
 
+  // The persister reports each enqueue and each write, and a flush reports
+  // too: one status per turn is enough, and it goes after the board patch so
+  // the page gets the patch first.
+  private statusQueued = false;
+
   private emitStatus(): void {
-    const s = this.status();
-    for (const l of this.statusListeners) l(s);
+    if (this.statusQueued) return;
+    this.statusQueued = true;
+    queueMicrotask(() => {
+      this.statusQueued = false;
+      const s = this.status();
+      for (const l of this.statusListeners) l(s);
+    });
   }
 
   /** Lets the sync layer report peers for the dump. */
