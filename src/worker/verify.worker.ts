@@ -25,5 +25,8 @@ scope.onmessage = (event) => {
   void checkPacked({ bytes, ends }, subtle, keys).then((v) => {
     const reply: VerifyReply = { id, ids: v.ids, flags: v.flags };
     scope.postMessage(reply, [v.ids.buffer, v.flags.buffer]);
+  }, () => {
+    // checkPacked never rejects; if it ever did, say so rather than leave the batch waiting.
+    scope.postMessage({ id, failed: true }, []);
   });
 };

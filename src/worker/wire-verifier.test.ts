@@ -28,15 +28,17 @@ function zip215OnlyFrame(): Uint8Array {
 
 /** A worker that runs the verifier worker's code in this process, replying on a later microtask. */
 class InProcessWorker implements WorkerLike {
+  /** 'crash' fires an error event; 'fail' answers every batch with a failure message. */
   onmessage: ((event: { data: unknown }) => void) | null = null;
   onerror: ((event: unknown) => void) | null = null;
   posted = 0;
   private readonly keys = new CryptoKeyCache(crypto.subtle);
-  constructor(private readonly dies = false) {}
+  constructor(private readonly mode: 'ok' | 'crash' | 'fail' = 'ok') {}
   postMessage(message: unknown): void {
     this.posted++;
     const m = message as VerifyRequest;
-    if (this.dies) { queueMicrotask(() => this.onerror?.(new Error('worker crashed'))); return; }
+    if (this.mode === 'crash') { queueMicrotask(() => this.onerror?.(new Error('worker crashed'))); return; }
+    if (this.mode === 'fail') { queueMicrotask(() => this.onmessage?.({ data: { id: m.id, failed: true } })); return; }
     void checkPacked({ bytes: m.bytes, ends: m.ends }, crypto.subtle, this.keys).then((v) => {
       const reply: VerifyReply = { id: m.id, ids: v.ids, flags: v.flags };
       this.onmessage?.({ data: reply });
@@ -49,7 +51,8 @@ const engines: [string, () => WireVerifier][] = [
   ['inline noble', () => new InlineWireVerifier()],
   ['inline webcrypto', () => new InlineWireVerifier(crypto.subtle)],
   ['verifier worker', () => new WorkerWireVerifier(new InProcessWorker(), new InlineWireVerifier(crypto.subtle))],
-  ['crashed verifier worker', () => new WorkerWireVerifier(new InProcessWorker(true), new InlineWireVerifier())],
+  ['crashed verifier worker', () => new WorkerWireVerifier(new InProcessWorker('crash'), new InlineWireVerifier())],
+  ['verifier worker that reports a failure', () => new WorkerWireVerifier(new InProcessWorker('fail'), new InlineWireVerifier())],
 ];
 
 describe.each(engines)('WireVerifier (%s)', (_name, make) => {

@@ -170,6 +170,10 @@ function isReply(d: unknown): d is VerifyReply {
   return typeof m.id === 'number' && m.ids instanceof Uint8Array && m.flags instanceof Uint8Array;
 }
 
+function isFailure(d: unknown): d is { id: number; failed: true } {
+  return typeof d === 'object' && d !== null && typeof (d as Record<string, unknown>).id === 'number' && (d as Record<string, unknown>).failed === true;
+}
+
 /**
  * A dedicated verifier worker (`verify.worker.ts`). Batches cross as one
  * transferred buffer each way. If the worker fails, every pending and later
@@ -183,6 +187,8 @@ export class WorkerWireVerifier implements WireVerifier {
 
   constructor(private readonly worker: WorkerLike, private readonly fallback: WireVerifier) {
     worker.onmessage = (event) => {
+      const failed = isFailure(event.data) ? this.pending.get(event.data.id) : undefined;
+      if (failed) { this.pending.delete((event.data as { id: number }).id); void this.fallback.check(failed.frames).then(failed.resolve); return; }
       if (!isReply(event.data)) return;
       const p = this.pending.get(event.data.id);
       if (!p) return;
