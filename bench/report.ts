@@ -82,7 +82,7 @@ export function limitsTable(r: BenchResult): string {
     ['Ed25519 sign, WebCrypto, 100 in flight', l.webcryptoSignPerSec, `signed WebCrypto edits reach ${pct(h.applyWebCryptoEditsPerSec, l.webcryptoSignPerSec)} of it`],
     ['Ed25519 verify, noble (ZIP215)', l.nobleVerifyPerSec, ''],
     ['Ed25519 verify, WebCrypto, 100 in flight', l.webcryptoVerifyPerSec, ''],
-    ['SHA-256 of 200 bytes, @noble/hashes', l.sha256PerSec, ''],
+    ['SHA-256 of 200 bytes, the core\'s own (src/core/hash.ts)', l.sha256PerSec, ''],
   ];
   return ['| limit | per second | note |', '|---|--:|---|', ...rows.map(([a, v, n]) => `| ${a} | ${fmt(v)} | ${n} |`)].join('\n');
 }

@@ -139,7 +139,10 @@ async function main(): Promise<void> {
   log(`replica start-up from a ${logOps}-op log`);
   result.storage[`Replica start-up: replay of a ${logOps}-op board log to a ready replica (Node)`] = await benchReplicaOpen(logOps, runs);
 
-  if (browser) result.browser = await runBrowserBenches();
+  if (browser) {
+    result.browser = await runBrowserBenches();
+    if (failedBrowserBenches.length > 0) result.notes.push(`Browser benches that failed (see the log): ${failedBrowserBenches.join(', ')}.`);
+  }
   else log(quick ? 'browser benches: skipped in --quick' : 'browser benches: skipped (pass --browser)');
 
   result.notes.push(
@@ -153,6 +156,8 @@ async function main(): Promise<void> {
   log(`done in ${totalS.toFixed(0)} s: bench/results/latest.md`);
 }
 
+const failedBrowserBenches: string[] = [];
+
 /** Runs every bench/browser/*.ts (each exports `run(): Promise<Record<string, number>>`). */
 async function runBrowserBenches(): Promise<Record<string, Figures>> {
   const dir = join(here, 'browser');
@@ -163,7 +168,13 @@ async function runBrowserBenches(): Promise<Record<string, Figures>> {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { run?: () => Promise<Figures> };
     if (typeof mod.run !== 'function') { log(`browser bench ${f}: no exported run(), skipped`); continue; }
     log(`browser bench ${f}`);
-    out[f.replace(/\.ts$/, '')] = await mod.run();
+    // One failing browser bench is reported, not allowed to lose the whole run's figures.
+    try {
+      out[f.replace(/\.ts$/, '')] = await mod.run();
+    } catch (e) {
+      log(`browser bench ${f} failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      failedBrowserBenches.push(f);
+    }
   }
   return out;
 }

@@ -41,7 +41,8 @@ const exists = (p: string) => stat(p).then(() => true, () => false);
 
 /** A profile holding a board of `ops` ops (and the page URL with its room link); seeded once, then cached. */
 async function seededProfile(ops: number): Promise<{ dir: string; url: string }> {
-  const dir = join(tmpdir(), 'huskies-ui-bench', `profile-cold-${ops}`);
+  // The profile's IndexedDB belongs to the origin it was seeded on: one cache per port.
+  const dir = join(tmpdir(), 'huskies-ui-bench', `profile-cold-${ops}-port-${PORT}`);
   const urlFile = `${dir}.url`;
   if (await exists(urlFile)) return { dir, url: await readFile(urlFile, 'utf8') };
   await rm(dir, { recursive: true, force: true });
