@@ -214,6 +214,11 @@ test('[UI7] a peer\'s hostile markdown never runs script', async ({ page, contex
 
 test('[REPL12][REPL13] reopened from the app\'s snapshot, the board, a story\'s history and the backup are the same', async ({ page }) => {
   await openBoard(page);
+  // The first open used no snapshot, so the app writes one as soon as it is
+  // quiet (REPL12). Wait for it before editing: the reopen below then restores
+  // that snapshot and replays the edits as the log's tail — the same whatever
+  // the machine's speed (writing a later snapshot needs 1,000 new ops).
+  await waitForSnapshot(page, await logOps(page), 30_000);
   for (const t of ['Alpha', 'Beta', 'Gamma']) await createStory(page, t);
   const editor = await openEditor(page, 'Beta');
   await editor.getByTestId('edit-title').fill('Beta, renamed');
@@ -230,8 +235,6 @@ test('[REPL12][REPL13] reopened from the app\'s snapshot, the board, a story\'s 
     return bytes;
   };
   const before = await exportLog();
-  // The app writes its snapshot when quiet; wait for it to cover the whole log.
-  await waitForSnapshot(page, await logOps(page), 30_000);
   const opened: string[] = [];
   page.on('console', (m) => { if (m.text().startsWith('[huskies] open:')) opened.push(m.text()); });
   await page.reload();
