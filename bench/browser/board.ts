@@ -5,26 +5,17 @@
 // `huskies:board-ready` without and with the app's snapshot (REPL12). Sizes shrink with HUSKIES_BENCH_BOARD_SCALE (0–1);
 // HUSKIES_BENCH_BOARD_COLD=0 skips the cold open (its 100,000-op import takes
 // minutes).
-import { spawn } from 'node:child_process';
 import { chromium } from '@playwright/test';
 import { chromiumLaunchOptions } from '../../tests/e2e/support/browser.js';
+import { startApp } from '../browser-app.js';
 import { cachedBackup, measureColdOpens, measureKeyMove, measureSearchTyping, openNewBoard, seedFromBackup } from '../../tests/e2e/perf/board-perf.js';
 
 const SCALE = Number(process.env.HUSKIES_BENCH_BOARD_SCALE ?? 1);
 const PORT = Number(process.env.HUSKIES_BENCH_PORT ?? 8798);
 const COLD = process.env.HUSKIES_BENCH_BOARD_COLD !== '0';
 
-async function startApp(): Promise<() => void> {
-  const child = spawn(process.execPath, ['scripts/start.js'], { env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('running at')) resolve(); });
-    child.on('exit', (code) => reject(new Error(`npm start exited with ${code}`)));
-  });
-  return () => child.kill();
-}
-
 export async function run(): Promise<Record<string, number>> {
-  const stop = await startApp();
+  const stop = await startApp(PORT);
   const browser = await chromium.launch(chromiumLaunchOptions());
   // tsx keeps function names with an `__name` helper that functions sent to
   // page.evaluate then reference; give the page a no-op one.

@@ -8,27 +8,18 @@
 // The seeded profile (an imported backup, every op verified) is cached in the
 // OS temp dir, keyed by size, because importing 100,000 ops takes minutes.
 // Sizes shrink with HUSKIES_BENCH_BOARD_SCALE (0–1); HUSKIES_BENCH_RUNS samples.
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { chromiumLaunchOptions } from '../../tests/e2e/support/browser.js';
+import { startApp } from '../browser-app.js';
 import { cachedBackup, openNewBoard, seedFromBackup } from '../../tests/e2e/perf/board-perf.js';
 
 const SCALE = Number(process.env.HUSKIES_BENCH_BOARD_SCALE ?? 1);
 const PORT = Number(process.env.HUSKIES_BENCH_PORT ?? 8798);
 const RUNS = Number(process.env.HUSKIES_BENCH_RUNS ?? 3);
 const BASE = `http://127.0.0.1:${PORT}`;
-
-async function startApp(): Promise<() => void> {
-  const child = spawn(process.execPath, ['scripts/start.js'], { env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('running at')) resolve(); });
-    child.on('exit', (code) => reject(new Error(`npm start exited with ${code}`)));
-  });
-  return () => child.kill();
-}
 
 async function launch(dir: string): Promise<BrowserContext> {
   const ctx = await chromium.launchPersistentContext(dir, { ...chromiumLaunchOptions(), baseURL: BASE });
@@ -125,7 +116,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export async function run(): Promise<Record<string, number>> {
   const ops = Math.max(1_000, Math.round(100_000 * SCALE));
-  const stop = await startApp();
+  const stop = await startApp(PORT);
   try {
     const seeded = await seededProfile(ops);
     const without: number[] = [];

@@ -3,29 +3,17 @@
 // any elements with a greater stamp — with Lamport stamps those are exactly
 // the concurrent inserts at the same place and their descendants, so every
 // replica ends with one order whatever the delivery order.
-import { compareStamps, type Stamp } from './stamp.js';
-import type { AuthorId, ObjId, OpId, Value } from './op.js';
+import { StampedWrite, compareStamps, type Stamp } from './stamp.js';
+import type { ObjId, Value } from './op.js';
 import { assert } from './assert.js';
 
-/** One element, with its stamp's fields inline (one object per insert) and itself as its `stamp`. */
-export class ListElement implements Stamp {
-  readonly lamport: number;
-  readonly author: AuthorId;
-  readonly op: OpId;
-  readonly index: number;
+/** One element, with its insert's stamp inline. */
+export class ListElement extends StampedWrite {
   /** Set once by a delete; never cleared, so nothing resurrects a purged element (CORE10). */
   deleted = false;
 
   constructor(readonly id: ObjId, stamp: Stamp, readonly value: Value, public next: ListElement | undefined) {
-    this.lamport = stamp.lamport;
-    this.author = stamp.author;
-    this.op = stamp.op;
-    this.index = stamp.index;
-  }
-
-  /** The insert's stamp (this element). */
-  get stamp(): Stamp {
-    return this;
+    super(stamp);
   }
 }
 

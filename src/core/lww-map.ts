@@ -1,28 +1,12 @@
 // A map of last-writer-wins registers (CORE5): each key keeps the write with
 // the greatest stamp; a write with a smaller stamp arriving later loses.
-import { compareStamps, type Stamp } from './stamp.js';
-import type { AuthorId, OpId, Value } from './op.js';
+import { StampedWrite, compareStamps, type Stamp } from './stamp.js';
+import type { Value } from './op.js';
 
-/**
- * A field's winning write. It carries its stamp's fields itself (one object
- * per write, not two: apply is the core's hot path) and is its own `stamp`.
- */
-export class Register implements Stamp {
-  readonly lamport: number;
-  readonly author: AuthorId;
-  readonly op: OpId;
-  readonly index: number;
-
+/** A field's winning write: its value, with its stamp inline. */
+export class Register extends StampedWrite {
   constructor(readonly value: Value, stamp: Stamp) {
-    this.lamport = stamp.lamport;
-    this.author = stamp.author;
-    this.op = stamp.op;
-    this.index = stamp.index;
-  }
-
-  /** The write's stamp (this register). */
-  get stamp(): Stamp {
-    return this;
+    super(stamp);
   }
 }
 

@@ -16,3 +16,28 @@ export function compareStamps(a: Stamp, b: Stamp): number {
   if (a.op !== b.op) return a.op < b.op ? -1 : 1;
   return a.index - b.index;
 }
+
+/**
+ * A write that carries its stamp's fields itself — one object per write, not
+ * a value plus a stamp (apply is the core's hot path) — and is its own
+ * `stamp`. LWW registers and RGA elements extend it; the stamp passed in is
+ * copied, so callers may reuse one.
+ */
+export class StampedWrite implements Stamp {
+  readonly lamport: number;
+  readonly author: AuthorId;
+  readonly op: OpId;
+  readonly index: number;
+
+  constructor(stamp: Stamp) {
+    this.lamport = stamp.lamport;
+    this.author = stamp.author;
+    this.op = stamp.op;
+    this.index = stamp.index;
+  }
+
+  /** The write's stamp (this object). */
+  get stamp(): Stamp {
+    return this;
+  }
+}

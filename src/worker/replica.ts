@@ -4,7 +4,7 @@
 // Every change takes one path — sign → apply → persist → sync — and every
 // applied batch, local or remote, is folded into the board index, which
 // emits the transition events. Nothing polls.
-import { Document, toHex, type CoreDump, type IngestResult, type LocalAction, type Op } from '../core/index.js';
+import { Document, toHex, type CoreDump, type IngestResult, type IngestSession, type LocalAction, type Op } from '../core/index.js';
 import {
   BoardIndex, commandActions, dueAutomations, dueFor, newStoryId, validateOpForBoard,
   type BoardEvent, type BoardMeta, type BoardView, type Command, type StoryView,
@@ -283,7 +283,7 @@ export class Replica implements SyncHost {
     // Live ops (a few at a time) skip the thread hop: latency over throughput.
     if (wire !== undefined && frames.length >= WIRE_MIN_FRAMES && frames.every((f) => f instanceof Uint8Array)) return this.ingestWire(wire, frames as Uint8Array[], origin);
     const stats = this.ingestTimes;
-    let t = now();
+    const t = now();
     const session = this.doc.beginIngest(frames);
     stats.batches++;
     stats.ops += frames.length;
@@ -296,18 +296,7 @@ export class Replica implements SyncHost {
       while (session.pending) session.resolve(await this.options.verifier.verify(session.requests()));
       stats.verifyWallMs += now() - v0;
     })();
-    return this.serial(async () => {
-      const w0 = now();
-      await verified;
-      stats.verifyWaitMs += now() - w0;
-      t = now();
-      const result = session.finish();
-      stats.applyMs += now() - t;
-      t = now();
-      this.afterApply(result.applied, origin);
-      stats.afterApplyMs += now() - t;
-      return result;
-    });
+    return this.applyInOrder(verified.then(() => session), origin);
   }
 
   /**
@@ -329,9 +318,15 @@ export class Replica implements SyncHost {
       stats.decodeMs += now() - t;
       return session;
     });
+    return this.applyInOrder(decoded, origin);
+  }
+
+  /** Applies a verified batch in call order (the serial queue), then persists, indexes and syncs it (REPL3). */
+  private applyInOrder(ready: Promise<IngestSession>, origin: string): Promise<IngestResult> {
+    const stats = this.ingestTimes;
     return this.serial(async () => {
       const w0 = now();
-      const session = await decoded;
+      const session = await ready;
       stats.verifyWaitMs += now() - w0;
       let t = now();
       const result = session.finish();
