@@ -34,6 +34,35 @@ async function openEditor(page: Page, title: string): Promise<Locator> {
   return editor;
 }
 
+test('[UI10] a dialog its owner removes never closes the next one (its late close event is ignored)', async ({ page }) => {
+  await openBoard(page);
+  await page.keyboard.press('n');
+  await page.getByTestId('new-story').getByLabel('Title').fill('First');
+  // Create, and in the microtask that sees the first dialog gone — before its
+  // queued \`close\` event has run — press n again, as a fast user (or a busy
+  // machine) can. Resolve only once that \`close\` event has been handled.
+  const closeEvents = await page.evaluate(() => new Promise<number>((resolve) => {
+    const first = document.querySelector('[data-testid="new-story"]')!;
+    let closes = 0;
+    first.addEventListener('close', () => { closes++; setTimeout(() => resolve(closes), 0); });
+    const mo = new MutationObserver(() => {
+      if (first.isConnected) return;
+      mo.disconnect();
+      window.dispatchEvent(new KeyboardEvent('keydown', { key: 'n', bubbles: true }));
+    });
+    mo.observe(document.body, { childList: true, subtree: true });
+    document.querySelector<HTMLButtonElement>('[data-testid="new-story"] button[type="submit"]')!.click();
+  }));
+  expect(closeEvents).toBe(1);
+  await expect(card(page, 'First')).toBeVisible();
+  const second = page.getByTestId('new-story');
+  await expect(second).toHaveCount(1);
+  await expect(second).toHaveJSProperty('open', true);
+  await second.getByLabel('Title').fill('Second');
+  await second.getByRole('button', { name: 'Create' }).click();
+  await expect(card(page, 'Second')).toBeVisible();
+});
+
 test('[UI1][UI3][UI8] create and edit a story; a reload shows it unchanged', async ({ page }) => {
   await openBoard(page);
   await createStory(page, 'Write the parser');
