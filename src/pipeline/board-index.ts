@@ -11,7 +11,7 @@ import { compareRanked } from './rank.js';
 import { SETTING_FIELDS, isAuthorHex, SCHEMA_LIMITS } from './schema.js';
 import { readStory, type RawStory } from './story-read.js';
 import { useStoryLookup, type StoryLookup } from './story-lookup.js';
-import { DEFAULT_SETTINGS, type BoardMeta, type BoardView, type Settings, type StoryView } from './view.js';
+import { DEFAULT_SETTINGS, isReady, type BoardMeta, type BoardView, type Settings, type StoryView } from './view.js';
 
 const add = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => { let s = m.get(k); if (!s) m.set(k, s = new Set()); s.add(v); };
 const remove = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => { const s = m.get(k); if (s) { s.delete(v); if (s.size === 0) m.delete(k); } };
@@ -237,8 +237,7 @@ export class BoardIndex implements StoryLookup {
     const deps = f.dependsOn.map((d) => depView(id, d, this.comp, (x) => this.winners.get(x)?.fields, (x) => this.deadById.has(x)));
     const dup = this.liveById.get(id)!.size;
     const issues = dup > 1 ? [...w.issues, `duplicate id: ${dup - 1} other stories share it and are hidden`] : w.issues;
-    const ready = f.stage === 'backlog' && deps.every((d) => d.status === 'met');
-    return { ...f, elem: w.elem, list: w.list, ready, deps, issues };
+    return { ...f, elem: w.elem, list: w.list, ready: isReady(f.stage, deps), deps, issues };
   }
 
   private column(v: StoryView, insert: boolean): void {

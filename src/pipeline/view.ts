@@ -16,6 +16,11 @@ export interface DepView {
   readonly reason?: string;
 }
 
+/** PIPE18: a story is ready when it is in backlog and every dependency is met. */
+export function isReady(stage: Stage, deps: readonly DepView[]): boolean {
+  return stage === 'backlog' && deps.every((d) => d.status === 'met');
+}
+
 export interface StoryView extends StoryFields {
   /** The story's element (and map) id in the core document. */
   readonly elem: ObjId;

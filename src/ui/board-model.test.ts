@@ -1,7 +1,7 @@
 // The UI's board model without a browser: patches, column order, drop ranks
 // and filters (docs/SPEC.md UI3, UI4, UI10).
 import { describe, expect, test } from 'vitest';
-import { BoardMirror, ColumnFilter, emptyColumns, filterColumns, groupByStage, matches, NO_FILTER, positionBefore, rankAt, type Columns, type Filter } from './board-model.js';
+import { BoardMirror, ColumnFilter, emptyColumns, filterColumns, groupByStage, matches, NO_FILTER, positionBefore, predictMove, rankAt, type Columns, type Filter } from './board-model.js';
 import { STAGES } from './replica-client.js';
 import type { BoardPatch, StoryView } from './replica-client.js';
 
@@ -11,8 +11,8 @@ const story = (id: string, rank: string, extra: Partial<StoryView> = {}): StoryV
   updatedBy: '', updatedAt: 0, doneAt: null, ready: false, deps: [], issues: [], ...extra,
 } as StoryView);
 
-const patch = (full: boolean, upserts: StoryView[], removed: string[] = []): BoardPatch => ({
-  full, upserts, removed,
+const patch = (full: boolean, upserts: StoryView[], removed: string[] = [], commands = 0): BoardPatch => ({
+  full, upserts, removed, commands,
   ...(full ? { meta: { initialised: true, settings: { autoPromote: false, archiveAfterMs: 1, retryLimit: 3 }, names: {}, purgedIds: [], issues: [] } } : {}),
 });
 
@@ -27,6 +27,77 @@ function rng(seed: number): (n: number) => number {
 }
 
 describe('board model', () => {
+  test('[UI17] a predicted move shows at once; the patch that reflects the command replaces it; a refusal brings the worker\'s view back', () => {
+    const board = new BoardMirror();
+    const a = story('S-a', 'V', { deps: [{ id: 'S-x', status: 'met' }], ready: true });
+    board.apply(patch(true, [a, story('S-b', 'K')]));
+    // Shown in the same call, readiness re-derived (PIPE18): only backlog stories are ready.
+    const moved = board.predict(predictMove(a, 'current', 'A'), 1)!;
+    expect([...moved.touched].sort()).toEqual(['backlog', 'current']);
+    expect(board.columns.current.map((s) => [s.id, s.rank, s.ready])).toEqual([['S-a', 'A', false]]);
+    // Refused (or a no-op): the worker's view comes back.
+    expect([...board.settle(moved.prediction, false)].sort()).toEqual(['backlog', 'current']);
+    expect(board.columns.current).toEqual([]);
+    expect(board.stories.get('S-a')).toBe(a);
+    // Applied: the answer changes nothing; the patch reflecting command 2 wins whatever it says.
+    const again = board.predict(predictMove(a, 'current', 'A'), 2)!;
+    expect(board.settle(again.prediction, true).size).toBe(0);
+    expect(board.stories.get('S-a')!.stage).toBe('current');
+    const confirmed = story('S-a', 'Am', { stage: 'current' });
+    board.apply(patch(false, [confirmed], [], 2));
+    expect(board.stories.get('S-a')).toBe(confirmed);
+    expect(board.columns.current).toEqual([confirmed]);
+  });
+
+  test('[UI17] a patch that does not reflect the command yet keeps the prediction shown and updates the view it covers', () => {
+    const board = new BoardMirror();
+    const a = story('S-a', 'V');
+    board.apply(patch(true, [a, story('S-b', 'K')], [], 4));
+    const shown = board.predict(predictMove(a, 'qa', 'V'), 5)!;
+    // A peer's rename, applied before the command (the patch counts 4 commands).
+    const renamed = story('S-a', 'V', { title: 'renamed by a peer' });
+    board.apply(patch(false, [renamed, story('S-b', 'A')], [], 4));
+    expect(board.stories.get('S-a')!.stage).toBe('qa');
+    expect(board.stories.get('S-b')!.rank).toBe('A');
+    // Then refused: the latest worker view comes back, not the one the prediction first covered.
+    board.settle(shown.prediction, false);
+    expect(board.stories.get('S-a')).toBe(renamed);
+    expect(board.columns.backlog.map((s) => s.id)).toEqual(['S-b', 'S-a']);
+    // A patch that reflects the command but does not carry the story (it changed nothing) settles it too.
+    const noop = board.predict(predictMove(renamed, 'qa', 'V'), 6)!;
+    board.apply(patch(false, [story('S-b', 'B')], [], 6));
+    expect(board.stories.get('S-a')).toBe(renamed);
+    expect(board.settle(noop.prediction, false).size).toBe(0);
+    // Removed by a peer while predicted: gone once settled.
+    const gone = board.predict(predictMove(renamed, 'done', 'V'), 7)!;
+    board.apply(patch(false, [], ['S-a'], 6));
+    expect(board.stories.get('S-a')!.stage).toBe('done');
+    board.settle(gone.prediction, false);
+    expect(board.stories.has('S-a')).toBe(false);
+    // A story the mirror does not hold is not predicted; a full patch drops every prediction.
+    expect(board.predict(story('S-zz', 'A'), 8)).toBeNull();
+    const p = board.predict(predictMove(board.stories.get('S-b')!, 'done', 'A'), 8)!;
+    board.apply(patch(true, [story('S-b', 'B')], [], 7));
+    expect(board.settle(p.prediction, false).size).toBe(0);
+    expect(board.columns.backlog.map((s) => s.id)).toEqual(['S-b']);
+  });
+
+  test('[UI17] two predictions in a row: the first command\'s patch keeps the second shown; its refusal brings back the worker\'s view', () => {
+    const board = new BoardMirror();
+    const a = story('S-a', 'V');
+    board.apply(patch(true, [a]));
+    const first = board.predict(predictMove(a, 'current', 'V'), 1)!;
+    const second = board.predict(predictMove(board.stories.get('S-a')!, 'qa', 'V'), 2)!;
+    expect(board.settle(first.prediction, true).size).toBe(0);
+    const moved = story('S-a', 'V', { stage: 'current' });
+    board.apply(patch(false, [moved], [], 1));
+    expect(board.stories.get('S-a')!.stage).toBe('qa');
+    board.settle(second.prediction, false);
+    expect(board.stories.get('S-a')).toBe(moved);
+    expect(board.columns.current).toEqual([moved]);
+    expect(board.columns.backlog).toEqual([]);
+  });
+
   test('[UI3] a full patch sorts columns by rank then id; an incremental one moves a story between columns', () => {
     const board = new BoardMirror();
     expect([...board.apply(patch(true, [story('S-b', 'V'), story('S-a', 'V'), story('S-c', 'K')]))]).toEqual([...STAGES]);

@@ -3,7 +3,7 @@
 // rank of a drop or keyboard move, and the search filter. No runes and no
 // CRDT here — only the StoryView snapshots the worker sends.
 import type { SyncStatus } from './replica-client.js';
-import { STAGES, rankBetween, type BoardPatch, type Stage, type StoryView } from './replica-client.js';
+import { STAGES, isReady, rankBetween, type BoardPatch, type Stage, type StoryView } from './replica-client.js';
 
 export type Columns = Readonly<Record<Stage, readonly StoryView[]>>;
 
@@ -33,8 +33,67 @@ export class BoardMirror {
   assignees: readonly string[] = [];
   private readonly assigneeCounts = new Map<string, number>();
 
-  /** Folds a patch in; returns the stages whose columns changed. */
+  /** Views shown ahead of the worker (UI17), by story id. */
+  private readonly predictions = new Map<string, Prediction>();
+
+  /**
+   * Shows `view` at once, ahead of the worker (UI17), for the page's command
+   * number `seq`. It stays shown until a worker patch reflects that command
+   * (then the worker's view shows, whatever it says) or `settle` says the
+   * command changed nothing. Returns null (and shows nothing) for a story
+   * the mirror does not hold.
+   */
+  predict(view: StoryView, seq: number): { prediction: Prediction; touched: Set<Stage> } | null {
+    const current = this.stories.get(view.id);
+    if (!current) return null;
+    // A prediction on top of a prediction covers the same worker view.
+    const prediction: Prediction = { view, seq, covers: this.predictions.get(view.id)?.covers ?? current };
+    this.predictions.set(view.id, prediction);
+    return { prediction, touched: this.fold({ full: false, upserts: [view], removed: [], commands: 0 }) };
+  }
+
+  /**
+   * The command behind `p` has answered. When it changed nothing (refused,
+   * or already so), the worker's view comes back; when it applied an op, the
+   * patch that shows it settles the prediction. Returns the stages that changed.
+   */
+  settle(p: Prediction, changed: boolean): Set<Stage> {
+    if (changed || this.predictions.get(p.view.id) !== p) return new Set();
+    this.predictions.delete(p.view.id);
+    return this.fold(p.covers ? { full: false, upserts: [p.covers], removed: [], commands: 0 } : { full: false, upserts: [], removed: [p.view.id], commands: 0 });
+  }
+
+  /**
+   * Folds a worker patch in; returns the stages whose columns changed. A
+   * story with a prediction the patch does not reflect yet keeps showing
+   * the prediction (the patch updates the worker view it covers); a
+   * prediction the patch reflects gives way to the worker's view.
+   */
   apply(patch: BoardPatch): Set<Stage> {
+    if (patch.full) this.predictions.clear();
+    if (this.predictions.size === 0) return this.fold(patch);
+    const upserts: StoryView[] = [];
+    const removed: string[] = [];
+    for (const s of patch.upserts) {
+      const p = this.predictions.get(s.id);
+      if (p && p.seq > patch.commands) p.covers = s; else upserts.push(s);
+    }
+    for (const id of patch.removed) {
+      const p = this.predictions.get(id);
+      if (p && p.seq > patch.commands) p.covers = null; else removed.push(id);
+    }
+    for (const [id, p] of this.predictions) {
+      if (p.seq > patch.commands) continue;
+      this.predictions.delete(id);
+      // Not carried by this patch: what it covers is the worker's latest view.
+      if (!upserts.some((s) => s.id === id) && !removed.includes(id)) {
+        if (p.covers) upserts.push(p.covers); else removed.push(id);
+      }
+    }
+    return this.fold({ ...patch, upserts, removed });
+  }
+
+  private fold(patch: BoardPatch): Set<Stage> {
     const touched = new Set<Stage>();
     const assigneesBefore = this.assigneeCounts.size;
     let assigneesChanged = false;
@@ -82,6 +141,18 @@ export class BoardMirror {
     if (n <= 0) this.assigneeCounts.delete(s.assignee); else this.assigneeCounts.set(s.assignee, n);
     return n === 0 || (n === 1 && delta === 1);
   }
+}
+
+/** A view shown ahead of the worker (UI17): the page's command number, and the worker's latest view of the story (null: removed). */
+export interface Prediction {
+  readonly view: StoryView;
+  readonly seq: number;
+  covers: StoryView | null;
+}
+
+/** What a move shows until the worker's patch arrives (UI17): the story in `stage` at `rank`, its readiness (PIPE18) re-derived. */
+export function predictMove(story: StoryView, stage: Stage, rank: string): StoryView {
+  return { ...story, stage, rank, ready: isReady(stage, story.deps) };
 }
 
 /** Where `s` goes in a sorted column (after any equal ones). */

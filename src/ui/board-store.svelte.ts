@@ -81,9 +81,7 @@ export class BoardStore {
   }
 
   private apply(patch: BoardPatch): void {
-    const touched = this.mirror.apply(patch);
-    this.version++;
-    if (touched.size > 0) this.columns = this.mirror.columns;
+    this.changed(this.mirror.apply(patch));
     if (this.mirror.assignees !== this.assignees) this.assignees = this.mirror.assignees;
     const meta = patch.meta;
     if (meta) {
@@ -92,6 +90,27 @@ export class BoardStore {
       this.names = meta.names;
       this.issues = meta.issues;
     }
+  }
+
+  private changed(touched: Set<Stage>): void {
+    this.version++;
+    if (touched.size > 0) this.columns = this.mirror.columns;
+  }
+
+  /**
+   * Sends a command whose outcome for one story the page can foresee (UI17):
+   * `predicted` shows in the same task, before the worker answers; the
+   * worker's patch that reflects the command replaces it, and a refusal puts
+   * the worker's view back.
+   */
+  async commandPredicted(cmd: Command, predicted: StoryView): Promise<CommandResult> {
+    const shown = this.client ? this.mirror.predict(predicted, this.client.commandsSent + 1) : null;
+    if (!shown) return this.command(cmd);
+    this.changed(shown.touched);
+    const result = await this.command(cmd);
+    const touched = this.mirror.settle(shown.prediction, result.ok && result.opId !== null);
+    if (touched.size > 0) this.changed(touched);
+    return result;
   }
 
   private onEvents(events: BoardEvent[]): void {

@@ -18,7 +18,7 @@ export type {
   NetworkStatus, PeerStatus, BoardEvent, Command, StoryView, Stage, Kind, ArchiveReason, DepView, Settings, RoomCredentials,
   CriteriaChange, StoryPatch, CreateStoryInput,
 };
-export { STAGES, KINDS, ARCHIVE_REASONS, rankBetween } from '../pipeline/index.js';
+export { STAGES, KINDS, ARCHIVE_REASONS, isReady, rankBetween } from '../pipeline/index.js';
 export { createRoom, formatRoomFragment, parseRoomLink } from '../sync/room-link.js';
 
 export interface OpenOptions {
@@ -128,7 +128,9 @@ export class ReplicaClient {
     await this.network?.setOnline(online);
   }
 
-  command(cmd: Command): Promise<CommandResult> { return this.api.command(cmd); }
+  /** Commands sent so far: the worker counts them in the same order, and board patches report how many they reflect (UI17). */
+  commandsSent = 0;
+  command(cmd: Command): Promise<CommandResult> { this.commandsSent++; return this.api.command(cmd); }
   newStoryId(): Promise<string> { return this.api.newStoryId(); }
   history(storyId: string): Promise<HistoryEntry[]> { return this.api.history(storyId); }
   dump(): Promise<ReplicaDump> { return this.api.dump(); }

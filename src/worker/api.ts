@@ -147,7 +147,7 @@ export function createWorkerApi(): WorkerApi {
     },
     async command(cmd) {
       try {
-        return { ok: true, opId: await need().command(cmd) };
+        return { ok: true, opId: await need().command(cmd, true) };
       } catch (e) {
         if (e instanceof CommandError) return { ok: false, code: e.code, message: e.message };
         return { ok: false, code: 'error', message: e instanceof Error ? e.message : String(e) };

@@ -113,6 +113,23 @@ describe('replica', () => {
     expect(eventsB[1]).toMatchObject({ type: 'stage-changed', from: 'backlog', to: 'qa', storyId: s1, author: a.author });
   });
 
+  test('[UI17] every board patch counts the page\'s commands: the patch showing a command\'s op counts it, and refused or no-op commands count too', async () => {
+    const clock = new ManualClock();
+    const r = await openReplica(new MemoryOpStore(), clock, 1);
+    const [s1] = await boardWithStories(r, ['counted']);
+    expect(r.fullPatch().commands).toBe(0);
+    const seen: { commands: number; stage?: string }[] = [];
+    r.onBoard((p) => seen.push({ commands: p.commands, stage: p.upserts.find((u) => u.id === s1)?.stage }));
+    await r.command({ type: 'move', storyId: s1!, stage: 'qa' }, true);
+    expect(seen.at(-1)).toEqual({ commands: 1, stage: 'qa' });
+    await expect(r.command({ type: 'move', storyId: 'S-missing', stage: 'qa' }, true)).rejects.toThrow();
+    expect(await r.command({ type: 'move', storyId: s1!, stage: 'qa' }, true)).toBeNull();
+    // Commands not from the page (automations, the board's own init) are not counted.
+    await r.command({ type: 'move', storyId: s1!, stage: 'done' });
+    expect(seen.at(-1)).toEqual({ commands: 3, stage: 'done' });
+    expect(r.fullPatch().commands).toBe(3);
+  });
+
   test('[REPL7] export then import into a fresh replica shows the same board; damage is reported', async () => {
     const clock = new ManualClock();
     const a = await openReplica(new MemoryOpStore(), clock, 1);

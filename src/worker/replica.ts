@@ -52,6 +52,8 @@ export interface BoardPatch {
   readonly removed: string[];
   /** Settings, names, purged ids and board issues: in every full patch, else only when they changed. */
   readonly meta?: BoardMeta;
+  /** How many of the page's commands this board reflects: each counts once applied or refused (UI17). */
+  readonly commands: number;
 }
 
 export interface ReplicaStatus {
@@ -229,15 +231,30 @@ export class Replica implements SyncHost {
   // ---- commands (one op each) ----
 
   /** Runs a board command as one signed op; resolves with the op id (or null when nothing changed). */
-  command(cmd: Command): Promise<string | null> {
+  /**
+   * Runs a command. `fromPage` counts it among the page's commands, which
+   * every board patch reports (UI17): it counts the moment its op is applied
+   * (so the patch that shows it carries the count) or once it is refused or
+   * changes nothing.
+   */
+  command(cmd: Command, fromPage = false): Promise<string | null> {
     return this.serial(async () => {
-      const ctx = { author: this.author, now: this.options.now() };
-      // currentSettings, not view.settings: materialising the view copies every column.
-      const actions = commandActions(this.doc, ctx, cmd, this.index.currentSettings);
-      if (actions.length === 0) return null;
-      return (await this.commitLocal(actions)).id;
+      let counted = !fromPage;
+      const count = () => { if (!counted) { counted = true; this.pageCommands++; } };
+      try {
+        const ctx = { author: this.author, now: this.options.now() };
+        // currentSettings, not view.settings: materialising the view copies every column.
+        const actions = commandActions(this.doc, ctx, cmd, this.index.currentSettings);
+        if (actions.length === 0) return null;
+        return (await this.commitLocal(actions, count)).id;
+      } finally {
+        count();
+      }
     });
   }
+
+  /** The page's commands applied or refused so far (UI17). */
+  private pageCommands = 0;
 
   /** A fresh story id from the injected randomness. */
   newStoryId(): string {
@@ -249,7 +266,7 @@ export class Replica implements SyncHost {
     await this.command({ type: 'init' });
   }
 
-  private async commitLocal(actions: LocalAction[]): Promise<Op> {
+  private async commitLocal(actions: LocalAction[], onApplied?: () => void): Promise<Op> {
     const prepared = this.doc.prepare(this.author, actions);
     let sig: Uint8Array;
     try {
@@ -259,6 +276,7 @@ export class Replica implements SyncHost {
       throw e;
     }
     const op = this.doc.commit(prepared, sig);
+    onApplied?.();
     this.afterApply([op], 'local');
     return op;
   }
@@ -456,7 +474,8 @@ export class Replica implements SyncHost {
     for (const id of ids) { const s = this.index.story(id); if (s) upserts.push(s); else removed.push(id); }
     // meta() keeps its identity while unchanged, so an edit's patch leaves it out.
     const meta = this.index.meta();
-    const patch: BoardPatch = meta === this.sentMeta ? { full: false, upserts, removed } : { full: false, upserts, removed, meta };
+    const commands = this.pageCommands;
+    const patch: BoardPatch = meta === this.sentMeta ? { full: false, upserts, removed, commands } : { full: false, upserts, removed, meta, commands };
     this.sentMeta = meta;
     for (const l of this.boardListeners) l(patch);
   }
@@ -466,7 +485,7 @@ export class Replica implements SyncHost {
 
   /** The whole board as a patch (for a new subscriber). */
   fullPatch(): BoardPatch {
-    return { full: true, upserts: [...this.index.view.stories], removed: [], meta: this.index.meta() };
+    return { full: true, upserts: [...this.index.view.stories], removed: [], meta: this.index.meta(), commands: this.pageCommands };
   }
 
   /** The current board view. */
