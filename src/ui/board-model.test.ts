@@ -74,12 +74,20 @@ describe('board model', () => {
     expect(board.stories.get('S-a')!.stage).toBe('done');
     board.settle(gone.prediction, false);
     expect(board.stories.has('S-a')).toBe(false);
-    // A story the mirror does not hold is not predicted; a full patch drops every prediction.
+    // A story the mirror does not hold is not predicted.
     expect(board.predict(story('S-zz', 'A'), 8)).toBeNull();
-    const p = board.predict(predictMove(board.stories.get('S-b')!, 'done', 'A'), 8)!;
-    board.apply(patch(true, [story('S-b', 'B')], [], 7));
-    expect(board.settle(p.prediction, false).size).toBe(0);
-    expect(board.columns.backlog.map((s) => s.id)).toEqual(['S-b']);
+    // A full patch (a new subscription) keeps the predictions it does not reflect, and settles the others.
+    const kept = board.predict(predictMove(board.stories.get('S-b')!, 'done', 'A'), 8)!;
+    const fresh = story('S-b', 'B', { title: 'fresh' });
+    board.apply(patch(true, [fresh, story('S-c', 'C')], [], 7));
+    expect(board.columns.done.map((s) => s.id)).toEqual(['S-b']);
+    expect(board.columns.backlog.map((s) => s.id)).toEqual(['S-c']);
+    board.settle(kept.prediction, false);
+    expect(board.stories.get('S-b')).toBe(fresh);
+    const settled = board.predict(predictMove(fresh, 'done', 'A'), 9)!;
+    board.apply(patch(true, [fresh, story('S-c', 'C')], [], 9));
+    expect(board.stories.get('S-b')).toBe(fresh);
+    expect(board.settle(settled.prediction, false).size).toBe(0);
   });
 
   test('[UI17] two predictions in a row: the first command\'s patch keeps the second shown; its refusal brings back the worker\'s view', () => {

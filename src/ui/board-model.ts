@@ -70,8 +70,8 @@ export class BoardMirror {
    * prediction the patch reflects gives way to the worker's view.
    */
   apply(patch: BoardPatch): Set<Stage> {
-    if (patch.full) this.predictions.clear();
     if (this.predictions.size === 0) return this.fold(patch);
+    if (patch.full) return this.fold(this.keepPredictions(patch));
     const upserts: StoryView[] = [];
     const removed: string[] = [];
     for (const s of patch.upserts) {
@@ -91,6 +91,15 @@ export class BoardMirror {
       }
     }
     return this.fold({ ...patch, upserts, removed });
+  }
+
+  /** A full patch with the predictions it does not reflect yet still shown (the rest are settled). */
+  private keepPredictions(patch: BoardPatch): BoardPatch {
+    const byId = new Map(patch.upserts.map((s) => [s.id, s]));
+    for (const [id, p] of this.predictions) {
+      if (p.seq > patch.commands) { p.covers = byId.get(id) ?? null; byId.set(id, p.view); } else this.predictions.delete(id);
+    }
+    return { ...patch, upserts: [...byId.values()] };
   }
 
   private fold(patch: BoardPatch): Set<Stage> {
