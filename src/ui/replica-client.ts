@@ -82,6 +82,26 @@ export class ReplicaClient {
   }
 
   /**
+   * The board as the worker cached it (REPL15), for painting while the
+   * worker still opens — or why there is none. Call right after `open`
+   * (without awaiting it). The worker's own full patch from `subscribe`
+   * always follows and replaces it.
+   */
+  async cachedBoard(): Promise<{ readonly ok: true; readonly patch: BoardPatch } | { readonly ok: false; readonly reason: string }> {
+    const cached = await this.api.cachedBoard();
+    if (!cached.ok) return cached;
+    try {
+      const patch = JSON.parse(cached.json) as Partial<BoardPatch> | null;
+      if (typeof patch !== 'object' || patch === null || patch.full !== true || !Array.isArray(patch.upserts) || !Array.isArray(patch.removed) || typeof patch.meta !== 'object') {
+        return { ok: false, reason: 'not a full board patch' };
+      }
+      return { ok: true, patch: patch as BoardPatch };
+    } catch (e) {
+      return { ok: false, reason: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  /**
    * Subscribes to board patches, events, status and sync; resolves with the
    * full board. The worker pushes them one way over a port of their own (no
    * reply per message, unlike a comlink callback), in the order it sent them.

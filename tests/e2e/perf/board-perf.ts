@@ -35,7 +35,7 @@ export async function openNewBoard(page: Page): Promise<void> {
 /** Seeds the open board by importing a backup through the Backup dialog (UI11). */
 export async function seedFromBackup(page: Page, bytes: Uint8Array, timeoutMs = 600_000): Promise<void> {
   await page.getByRole('button', { name: 'Backup' }).click();
-  await page.getByLabel('Import backup').setInputFiles({ name: 'seed.huskylog', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+  await page.getByLabel('Import backup').setInputFiles({ name: 'seed.huskylog', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) }, { timeout: timeoutMs });
   await expect(page.getByTestId('import-report')).toBeVisible({ timeout: timeoutMs });
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('backup')).toHaveCount(0);
