@@ -83,7 +83,9 @@ export class BoardStore {
         sync: (s) => (this.sync = s),
       });
       performance.mark('huskies:first-patch');
-      this.apply(first);
+      // The worker's board equals the cached one on screen: nothing to redo.
+      const same = early?.ok === true && first === early.patch;
+      if (!same) this.apply(first);
       this.phase = 'open';
       void client.syncStatus().then((s) => (this.sync ??= s));
       if (!navigator.onLine) void client.setOnline(false);
@@ -93,7 +95,7 @@ export class BoardStore {
       performance.mark('huskies:board-ready');
       const at = (mark: string) => performance.getEntriesByName(mark)[0]?.startTime ?? NaN;
       const marks = ['huskies:open-start', 'huskies:replica-open', 'huskies:first-patch', 'huskies:board-ready'].map(at);
-      console.info(`[huskies] page: first board from the ${this.shownFrom}; open started ${marks[0]!.toFixed(0)} ms after navigation; replica open (worker ${this.info.openMs.toFixed(0)} ms) +${(marks[1]! - marks[0]!).toFixed(0)}; first patch (${first.upserts.length} stories) +${(marks[2]! - marks[1]!).toFixed(0)}; rendered +${(marks[3]! - marks[2]!).toFixed(0)}`);
+      console.info(`[huskies] page: first board from the ${this.shownFrom}; open started ${marks[0]!.toFixed(0)} ms after navigation; replica open (worker ${this.info.openMs.toFixed(0)} ms) +${(marks[1]! - marks[0]!).toFixed(0)}; first patch (${first.upserts.length} stories${same ? ', identical to the cached board' : ''}) +${(marks[2]! - marks[1]!).toFixed(0)}; rendered +${(marks[3]! - marks[2]!).toFixed(0)}`);
     } catch (e) {
       this.openError = e instanceof Error ? e.message : String(e);
       this.phase = 'failed';

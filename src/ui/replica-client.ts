@@ -60,6 +60,8 @@ export class ReplicaClient {
   private network: RoomNetwork | undefined;
   private sessions: SessionRow[] = [];
   private syncListener: ((s: SyncStatus) => void) | undefined;
+  /** The cached board handed to the page (REPL15), until the worker's own full board is compared with it. */
+  private cached: { readonly json: string; readonly patch: BoardPatch } | undefined;
 
   constructor() {
     this.worker = new Worker(new URL('../worker/replica.worker.ts', import.meta.url), { type: 'module', name: 'huskies-replica' });
@@ -95,6 +97,7 @@ export class ReplicaClient {
       if (typeof patch !== 'object' || patch === null || patch.full !== true || !Array.isArray(patch.upserts) || !Array.isArray(patch.removed) || typeof patch.meta !== 'object') {
         return { ok: false, reason: 'not a full board patch' };
       }
+      this.cached = { json: cached.json, patch: patch as BoardPatch };
       return { ok: true, patch: patch as BoardPatch };
     } catch (e) {
       return { ok: false, reason: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
@@ -103,7 +106,8 @@ export class ReplicaClient {
 
   /**
    * Subscribes to board patches, events, status and sync; resolves with the
-   * full board. The worker pushes them one way over a port of their own (no
+   * full board — the very patch `cachedBoard` returned when the worker's own
+   * board is identical to it (the same JSON), so the page need not re-render. The worker pushes them one way over a port of their own (no
    * reply per message, unlike a comlink callback), in the order it sent them.
    */
   async subscribe(subscriber: Subscriber): Promise<BoardPatch> {
@@ -122,9 +126,12 @@ export class ReplicaClient {
     // board (its `await` resumes before a new task), then deliver in order.
     let held: SubscriberMessage[] | null = [];
     port1.onmessage = (e: MessageEvent<SubscriberMessage>) => { if (held) held.push(e.data); else deliver(e.data); };
-    const full = await this.api.subscribe(transfer(port2, [port2]));
+    const json = await this.api.subscribe(transfer(port2, [port2]));
     setTimeout(() => { const early = held ?? []; held = null; for (const m of early) deliver(m); }, 0);
-    return full;
+    const cached = this.cached;
+    this.cached = undefined;
+    if (cached !== undefined && cached.json === json) return cached.patch;
+    return JSON.parse(json) as BoardPatch;
   }
 
   private emitSync(): void {

@@ -53,7 +53,7 @@ test('[REPL15] the cached board comes before the open; commands sent meanwhile r
   expect(await move).toMatchObject({ ok: true });
   expect(await edit).toMatchObject({ ok: true });
   const { port1, port2 } = new MessageChannel();
-  const full = await api.subscribe(port2);
+  const full = JSON.parse(await api.subscribe(port2)) as BoardPatch;
   port1.close(); port2.close();
   expect(full.upserts.find((s) => s.id === ids[0])).toMatchObject({ stage: 'qa', title: 'edited while opening' });
 });
@@ -64,7 +64,7 @@ test('[REPL15] without a cache the open says why, and the board comes from the w
   expect(await api.cachedBoard()).toEqual({ ok: false, reason: 'none stored' });
   await opening;
   const { port1, port2 } = new MessageChannel();
-  const full = await api.subscribe(port2);
+  const full = JSON.parse(await api.subscribe(port2)) as BoardPatch;
   port1.close(); port2.close();
   expect(full.meta?.initialised).toBe(true);
 });

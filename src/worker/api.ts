@@ -56,8 +56,13 @@ export interface WorkerApi {
    * waits for `open` to finish (commands sent meanwhile run after it, in order).
    */
   cachedBoard(): Promise<CachedView>;
-  /** Subscribes a port (transferred) to SubscriberMessages; the first board patch (full) is returned. */
-  subscribe(port: MessagePort): Promise<BoardPatch>;
+  /**
+   * Subscribes a port (transferred) to SubscriberMessages; the first board
+   * patch (full) is returned as JSON: one string clones as one copy, 10,000
+   * story objects do not, and the page can tell at once whether it equals
+   * the cached board it shows (REPL15).
+   */
+  subscribe(port: MessagePort): Promise<string>;
   command(cmd: Command): Promise<CommandResult>;
   newStoryId(): Promise<string>;
   history(storyId: string): Promise<HistoryEntry[]>;
@@ -188,7 +193,7 @@ export function createWorkerApi(): WorkerApi {
       r.onEvents((value) => send({ kind: 'events', value }));
       r.onStatus((value) => send({ kind: 'status', value }));
       sync?.onChange((value) => send({ kind: 'sessions', value }));
-      return r.fullPatch();
+      return JSON.stringify(r.fullPatch());
     },
     async command(cmd) {
       try {
