@@ -65,12 +65,15 @@ export class BoardStore {
       const cached = client.cachedBoard().catch((e: unknown) => ({ ok: false as const, reason: String(e) }));
       const early = await Promise.race([cached, opening.then(() => null, () => null)]);
       if (early?.ok) {
+        const t = [performance.now()];
         this.apply(early.patch);
+        t.push(performance.now());
         this.phase = 'shown';
         this.shownFrom = 'cache';
         await tick();
         performance.mark('huskies:board-shown');
-        console.info(`[huskies] page: cached board (${early.patch.upserts.length} stories) shown ${performance.now().toFixed(0)} ms after navigation; the worker is still opening`);
+        t.push(performance.now());
+        console.info(`[huskies] page: cached board (${early.patch.upserts.length} stories) received ${t[0]!.toFixed(0)} ms after navigation (parsed in ${early.parseMs.toFixed(0)} ms), folded +${(t[1]! - t[0]!).toFixed(0)}, rendered +${(t[2]! - t[1]!).toFixed(0)}; the worker is still opening`);
       } else {
         this.shownFrom = `worker (${early ? `cache not used: ${early.reason}` : 'opened before the cache was read'})`;
       }

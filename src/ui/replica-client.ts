@@ -89,16 +89,17 @@ export class ReplicaClient {
    * (without awaiting it). The worker's own full patch from `subscribe`
    * always follows and replaces it.
    */
-  async cachedBoard(): Promise<{ readonly ok: true; readonly patch: BoardPatch } | { readonly ok: false; readonly reason: string }> {
+  async cachedBoard(): Promise<{ readonly ok: true; readonly patch: BoardPatch; readonly parseMs: number } | { readonly ok: false; readonly reason: string }> {
     const cached = await this.api.cachedBoard();
     if (!cached.ok) return cached;
     try {
+      const t0 = performance.now();
       const patch = JSON.parse(cached.json) as Partial<BoardPatch> | null;
       if (typeof patch !== 'object' || patch === null || patch.full !== true || !Array.isArray(patch.upserts) || !Array.isArray(patch.removed) || typeof patch.meta !== 'object') {
         return { ok: false, reason: 'not a full board patch' };
       }
       this.cached = { json: cached.json, patch: patch as BoardPatch };
-      return { ok: true, patch: patch as BoardPatch };
+      return { ok: true, patch: patch as BoardPatch, parseMs: performance.now() - t0 };
     } catch (e) {
       return { ok: false, reason: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
     }

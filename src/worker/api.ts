@@ -129,8 +129,11 @@ export function createWorkerApi(): WorkerApi {
     // The cached view first (REPL15): the page paints it while the document
     // restores. Restore waits until the answer to cachedBoard is posted
     // (a task later), since it holds this thread for a while.
-    const view = readViewCache(idb, idb);
-    void view.then(setView);
+    const view = readViewCache(idb, idb, () => performance.now());
+    void view.then((v) => {
+      setView(v);
+      if (v.ok) console.info(`[huskies] open: view cache read ${v.ms.read.toFixed(0)} ms (${(v.json.length / 1e6).toFixed(1)} M chars), checked against the log ${v.ms.check.toFixed(0)} ms, ${(performance.now() - t0).toFixed(0)} ms after open started`);
+    });
     const viewPosted = view.then(() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
     // Reading the log (snapshot + tail) needs no identity: it runs while the
     // identity slot is claimed and the keys are imported.

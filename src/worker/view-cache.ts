@@ -3,8 +3,8 @@
 // while the worker still restores the document. Like the snapshot it is
 // derived and never trusted over the log: it names the log record it
 // covers up to (`upTo`, `lastId`), carries a version and a checksum, and is
-// used only when it is intact and the log holds exactly those records — no
-// record after `lastId` and `upTo` records in all. Anything else is refused
+// used only when it is intact and the log ends exactly at its `lastId` (the
+// log is append-only, so that pins the records it covers). Anything else is refused
 // with a reason, and the page waits for the worker's own full patch, which
 // always follows and replaces the cached one.
 import type { MetaStore, OpStore } from '../storage/op-store.js';
@@ -29,7 +29,7 @@ export interface StoredBoardView {
 }
 
 export type CachedView =
-  | { readonly ok: true; readonly json: string; readonly upTo: number }
+  | { readonly ok: true; readonly json: string; readonly upTo: number; readonly ms: { readonly read: number; readonly check: number } }
   | { readonly ok: false; readonly reason: string };
 
 /** FNV-1a (32-bit) over a string's UTF-16 code units. */
@@ -56,22 +56,24 @@ function isStoredBoardView(x: unknown): x is StoredBoardView {
  * version, an intact checksum, and a log that ends exactly at its `lastId`
  * with `upTo` records. Never throws: a refusal carries its reason.
  */
-export async function readViewCache(store: OpStore, meta: MetaStore): Promise<CachedView> {
+export async function readViewCache(store: OpStore, meta: MetaStore, now: () => number = () => 0): Promise<CachedView> {
   try {
+    const t0 = now();
     const raw = await meta.get(VIEW_CACHE_KEY);
+    const t1 = now();
     if (raw === undefined || raw === null) return { ok: false, reason: 'none stored' };
     if (!isStoredBoardView(raw)) return { ok: false, reason: 'the stored record has the wrong shape' };
     if (raw.version !== VIEW_CACHE_VERSION) return { ok: false, reason: `view cache version ${raw.version}, this build reads ${VIEW_CACHE_VERSION}` };
     if ((raw.lastId === null) !== (raw.upTo === 0)) return { ok: false, reason: 'the stored record has the wrong shape' };
     if (raw.lastId === null) return { ok: false, reason: 'it covers an empty log' };
-    // The count first: a log that grew is refused without reading its tail.
-    const count = await store.count();
-    if (count !== raw.upTo) return { ok: false, reason: `the log has changed since it was written (${count} records, it covers ${raw.upTo})` };
+    // The log is append-only, so "its last record is `lastId`" pins it to the
+    // records the view covers. (No count(): IndexedDB counts by walking every key.)
     const after = await store.loadAfter(raw.lastId);
-    if (after === undefined || after.length > 0) return { ok: false, reason: 'it does not match the log (another log, or the log was replaced)' };
+    if (after === undefined) return { ok: false, reason: 'it does not match the log (its last record is not in this log)' };
+    if (after.length > 0) return { ok: false, reason: `the log has changed since it was written (${after.length} records after it)` };
     // Checked last: the cheapest refusals above need no pass over 10 MB.
     if (viewChecksum(raw.json) !== raw.sum) return { ok: false, reason: 'checksum mismatch (damaged or truncated)' };
-    return { ok: true, json: raw.json, upTo: raw.upTo };
+    return { ok: true, json: raw.json, upTo: raw.upTo, ms: { read: t1 - t0, check: now() - t1 } };
   } catch (e) {
     return { ok: false, reason: `could not read it: ${e instanceof Error ? e.message : String(e)}` };
   }
