@@ -169,6 +169,8 @@ export class SnapshotKeeper {
   private eager: boolean;
   private stored: SnapshotStatus['stored'];
   private closed = false;
+  /** A write was asked for while one ran: look again when it ends. */
+  private again = false;
   /** Ops the stored view cache covers (−1: none known to be current). */
   private viewCovered = -1;
 
@@ -213,7 +215,8 @@ export class SnapshotKeeper {
    */
   async write(): Promise<'written' | 'not needed' | 'not yet' | 'blocked'> {
     const { doc, store, meta } = this.options;
-    if (this.writing || this.closed) return 'not yet';
+    if (this.closed) return 'not yet';
+    if (this.writing) { this.again = true; return 'not yet'; }
     const uncovered = doc.opCount - this.covered;
     const snapshotDue = uncovered > 0 && (this.eager || uncovered >= (this.options.minOps ?? 1_000));
     if (!snapshotDue && !this.viewDue()) return 'not needed';
@@ -268,6 +271,8 @@ export class SnapshotKeeper {
       return 'not yet';
     } finally {
       this.writing = false;
+      // Ops applied while this write ran (a command right after an open) are covered by the next one.
+      if (this.again) { this.again = false; this.poke(); }
     }
   }
 }
