@@ -127,14 +127,14 @@ export function createWorkerApi(): WorkerApi {
     store = new FailingOpStore(idb);
     const locks = (globalThis.navigator as { locks?: LockPort } | undefined)?.locks;
     // The cached view first (REPL15): the page paints it while the document
-    // restores. Restore waits until the answer to cachedBoard is posted
-    // (a task later), since it holds this thread for a while.
+    // restores. The log is read once the view is read and checked; its answer
+    // to cachedBoard is posted (microtasks) long before the snapshot read ends.
     const view = readViewCache(idb, idb, () => performance.now());
     void view.then((v) => {
       setView(v);
       if (v.ok) console.info(`[huskies] open: view cache read ${v.ms.read.toFixed(0)} ms (${(v.json.length / 1e6).toFixed(1)} M chars), checked against the log ${v.ms.check.toFixed(0)} ms, ${(performance.now() - t0).toFixed(0)} ms after open started`);
     });
-    const viewPosted = view.then(() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
+    const viewPosted = view.then(() => undefined);
     // Reading the log (snapshot + tail) needs no identity: it runs while the
     // identity slot is claimed and the keys are imported.
     const log = Replica.loadLog(store, idb, () => Date.now(), viewPosted);

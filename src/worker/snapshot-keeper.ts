@@ -76,8 +76,7 @@ function isStoredSnapshot(x: unknown): x is StoredSnapshot {
  * Opens the log into a document: snapshot + tail when a sound snapshot is
  * stored, else the whole log (REPL1, REPL12). Never trusts the snapshot over
  * the log: it must decode, be of this version and match the log's record at
- * `upTo − 1`. `before` is awaited between reading the snapshot and
- * restoring it (the open's synchronous part).
+ * `upTo − 1`. `before` is awaited before anything is read.
  */
 export async function openLog(store: OpStore, meta: MetaStore, makeDoc: () => Document, docOptions: DocumentOptions, now: () => number, before?: Promise<unknown>): Promise<OpenedLog> {
   const openMs: Record<string, number> = {};
@@ -85,15 +84,16 @@ export async function openLog(store: OpStore, meta: MetaStore, makeDoc: () => Do
   const lap = (name: string) => { const n = now(); openMs[name] = n - t; t = n; };
   let ignored: string | null = null;
   let raw: unknown;
+  // The cached board view goes first (REPL15): its reads are not queued
+  // behind the snapshot's megabytes, and its answer is posted before restore
+  // or replay hold this thread — the page paints while the document restores.
+  if (before) { await before.catch(() => undefined); lap('viewFirst'); }
   try {
     raw = await meta.get(SNAPSHOT_KEY);
   } catch (e) {
     ignored = `could not read it: ${e instanceof Error ? e.message : String(e)}`;
   }
   lap('readSnapshot');
-  // The worker posts the cached board view before it blocks its thread in
-  // restore or replay (REPL15): the page paints while the document restores.
-  if (before) { await before.catch(() => undefined); lap('viewFirst'); }
   if (raw !== undefined && raw !== null && ignored === null) {
     if (!isStoredSnapshot(raw)) ignored = 'the stored record has the wrong shape';
     else {
