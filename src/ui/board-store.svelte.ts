@@ -24,6 +24,8 @@ export class BoardStore {
   phase = $state<'opening' | 'shown' | 'open' | 'failed'>('opening');
   /** Where the first board on screen came from: the cached view, or the open worker (and why not the cache). */
   shownFrom = $state<string>('');
+  /** While the cached first screen is shown ('shown'): every column's true size (its cards are the top of it). */
+  totals = $state.raw<Readonly<Record<Stage, number>> | null>(null);
   openError = $state('');
   info = $state.raw<OpenInfo | null>(null);
   private readonly mirror = new BoardMirror();
@@ -67,13 +69,14 @@ export class BoardStore {
       if (early?.ok) {
         const t = [performance.now()];
         this.apply(early.patch);
+        this.totals = early.totals;
         t.push(performance.now());
         this.phase = 'shown';
         this.shownFrom = 'cache';
         await tick();
         performance.mark('huskies:board-shown');
         t.push(performance.now());
-        console.info(`[huskies] page: cached board (${early.patch.upserts.length} stories) received ${t[0]!.toFixed(0)} ms after navigation (parsed in ${early.parseMs.toFixed(0)} ms), folded +${(t[1]! - t[0]!).toFixed(0)}, rendered +${(t[2]! - t[1]!).toFixed(0)}; the worker is still opening`);
+        console.info(`[huskies] page: cached first screen (${early.patch.upserts.length} stories) received ${t[0]!.toFixed(0)} ms after navigation (parsed in ${early.parseMs.toFixed(0)} ms), folded +${(t[1]! - t[0]!).toFixed(0)}, rendered +${(t[2]! - t[1]!).toFixed(0)}; the worker is still opening`);
       } else {
         this.shownFrom = `worker (${early ? `cache not used: ${early.reason}` : 'opened before the cache was read'})`;
       }
@@ -86,9 +89,8 @@ export class BoardStore {
         sync: (s) => (this.sync = s),
       });
       performance.mark('huskies:first-patch');
-      // The worker's board equals the cached one on screen: nothing to redo.
-      const same = early?.ok === true && first === early.patch;
-      if (!same) this.apply(first);
+      this.apply(first);
+      this.totals = null;
       this.phase = 'open';
       void client.syncStatus().then((s) => (this.sync ??= s));
       if (!navigator.onLine) void client.setOnline(false);
@@ -98,7 +100,7 @@ export class BoardStore {
       performance.mark('huskies:board-ready');
       const at = (mark: string) => performance.getEntriesByName(mark)[0]?.startTime ?? NaN;
       const marks = ['huskies:open-start', 'huskies:replica-open', 'huskies:first-patch', 'huskies:board-ready'].map(at);
-      console.info(`[huskies] page: first board from the ${this.shownFrom}; open started ${marks[0]!.toFixed(0)} ms after navigation; replica open (worker ${this.info.openMs.toFixed(0)} ms) +${(marks[1]! - marks[0]!).toFixed(0)}; first patch (${first.upserts.length} stories${same ? ', identical to the cached board' : ''}) +${(marks[2]! - marks[1]!).toFixed(0)}; rendered +${(marks[3]! - marks[2]!).toFixed(0)}`);
+      console.info(`[huskies] page: first board from the ${this.shownFrom}; open started ${marks[0]!.toFixed(0)} ms after navigation; replica open (worker ${this.info.openMs.toFixed(0)} ms) +${(marks[1]! - marks[0]!).toFixed(0)}; first patch (${first.upserts.length} stories) +${(marks[2]! - marks[1]!).toFixed(0)}; rendered +${(marks[3]! - marks[2]!).toFixed(0)}`);
     } catch (e) {
       this.openError = e instanceof Error ? e.message : String(e);
       this.phase = 'failed';

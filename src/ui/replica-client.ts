@@ -8,6 +8,7 @@ import type { OpenInfo, WorkerApi, CommandResult, SubscriberMessage } from '../w
 import type { BoardPatch, ImportReport, ReplicaDump, ReplicaStatus } from '../worker/replica.js';
 import type { HistoryEntry } from '../worker/history.js';
 import type { SessionRow } from '../worker/room-sync.js';
+import { STAGES } from '../pipeline/index.js';
 import { RoomNetwork, type NetworkStatus } from '../sync/room-network.js';
 import type { RoomCredentials } from '../sync/room-link.js';
 import type { PeerStatus } from '../sync/peer-manager.js';
@@ -60,8 +61,6 @@ export class ReplicaClient {
   private network: RoomNetwork | undefined;
   private sessions: SessionRow[] = [];
   private syncListener: ((s: SyncStatus) => void) | undefined;
-  /** The cached board handed to the page (REPL15), until the worker's own full board is compared with it. */
-  private cached: { readonly json: string; readonly patch: BoardPatch } | undefined;
 
   constructor() {
     this.worker = new Worker(new URL('../worker/replica.worker.ts', import.meta.url), { type: 'module', name: 'huskies-replica' });
@@ -84,22 +83,23 @@ export class ReplicaClient {
   }
 
   /**
-   * The board as the worker cached it (REPL15), for painting while the
-   * worker still opens — or why there is none. Call right after `open`
-   * (without awaiting it). The worker's own full patch from `subscribe`
-   * always follows and replaces it.
+   * The first screen of the board as the worker cached it (REPL15) — the
+   * top stories of every column and every column's size — for painting
+   * while the worker still opens; or why there is none. Call right after
+   * `open` (without awaiting it). The worker's own full board from
+   * `subscribe` always follows and replaces it.
    */
-  async cachedBoard(): Promise<{ readonly ok: true; readonly patch: BoardPatch; readonly parseMs: number } | { readonly ok: false; readonly reason: string }> {
+  async cachedBoard(): Promise<{ readonly ok: true; readonly patch: BoardPatch; readonly totals: Readonly<Record<Stage, number>>; readonly parseMs: number } | { readonly ok: false; readonly reason: string }> {
     const cached = await this.api.cachedBoard();
     if (!cached.ok) return cached;
     try {
       const t0 = performance.now();
-      const patch = JSON.parse(cached.json) as Partial<BoardPatch> | null;
-      if (typeof patch !== 'object' || patch === null || patch.full !== true || !Array.isArray(patch.upserts) || !Array.isArray(patch.removed) || typeof patch.meta !== 'object') {
-        return { ok: false, reason: 'not a full board patch' };
+      const screen = JSON.parse(cached.json) as Partial<BoardPatch> & { totals?: Partial<Record<Stage, unknown>> } | null;
+      if (typeof screen !== 'object' || screen === null || screen.full !== true || !Array.isArray(screen.upserts) || !Array.isArray(screen.removed)
+        || typeof screen.meta !== 'object' || typeof screen.totals !== 'object' || screen.totals === null || !STAGES.every((st) => Number.isSafeInteger(screen.totals![st]))) {
+        return { ok: false, reason: 'not a first screen of a board' };
       }
-      this.cached = { json: cached.json, patch: patch as BoardPatch };
-      return { ok: true, patch: patch as BoardPatch, parseMs: performance.now() - t0 };
+      return { ok: true, patch: screen as BoardPatch, totals: screen.totals as Record<Stage, number>, parseMs: performance.now() - t0 };
     } catch (e) {
       return { ok: false, reason: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
     }
@@ -107,8 +107,7 @@ export class ReplicaClient {
 
   /**
    * Subscribes to board patches, events, status and sync; resolves with the
-   * full board — the very patch `cachedBoard` returned when the worker's own
-   * board is identical to it (the same JSON), so the page need not re-render. The worker pushes them one way over a port of their own (no
+   * full board. The worker pushes them one way over a port of their own (no
    * reply per message, unlike a comlink callback), in the order it sent them.
    */
   async subscribe(subscriber: Subscriber): Promise<BoardPatch> {
@@ -129,9 +128,6 @@ export class ReplicaClient {
     port1.onmessage = (e: MessageEvent<SubscriberMessage>) => { if (held) held.push(e.data); else deliver(e.data); };
     const json = await this.api.subscribe(transfer(port2, [port2]));
     setTimeout(() => { const early = held ?? []; held = null; for (const m of early) deliver(m); }, 0);
-    const cached = this.cached;
-    this.cached = undefined;
-    if (cached !== undefined && cached.json === json) return cached.patch;
     return JSON.parse(json) as BoardPatch;
   }
 

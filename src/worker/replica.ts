@@ -19,6 +19,7 @@ import type { WireVerifier } from './wire-verifier.js';
 import { historyOf, type HistoryEntry } from './history.js';
 import { MAX_TIMER_MS } from './schedule.js';
 import { PrefixLog } from './prefix-log.js';
+import { firstScreen } from './view-cache.js';
 import { SNAPSHOT_KEY, SnapshotKeeper, openLog, type OpenedLog, type SnapshotStatus } from './snapshot-keeper.js';
 
 export interface ReplicaOptions {
@@ -150,7 +151,7 @@ export class Replica implements SyncHost {
     const log = await (loaded ?? Replica.loadLog(options.store, options.meta, options.now));
     const persisted = log.restored + log.tail.length;
     const replica: Replica = new Replica(options, log.doc, persisted, (doc, pending): SnapshotKeeper => new SnapshotKeeper(
-      { store: options.store, meta: options.meta, doc, schedule: options.schedule, now: clock, pendingPersist: pending, view: (): string => JSON.stringify(replica.fullPatch()) },
+      { store: options.store, meta: options.meta, doc, schedule: options.schedule, now: clock, pendingPersist: pending, view: (): string => JSON.stringify(firstScreen(replica.index.view, replica.index.meta())) },
       { aligned: log.aligned, stored: log.stored, usable: log.ignored === null, ...(options.viewCacheCovers !== undefined ? { viewCovers: options.viewCacheCovers } : {}) },
     ));
     for (const op of log.applied) replica.byId.set(op.id, op);

@@ -9,7 +9,8 @@ import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
 import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';
 import { Replica } from './replica.js';
-import { VIEW_CACHE_KEY, VIEW_CACHE_VERSION, readViewCache, viewChecksum, viewRecord, type StoredBoardView } from './view-cache.js';
+import { FIRST_SCREEN, VIEW_CACHE_KEY, VIEW_CACHE_VERSION, firstScreen, readViewCache, viewChecksum, viewRecord, type StoredBoardView } from './view-cache.js';
+import { STAGES, type BoardView, type StoryView } from '../pipeline/index.js';
 
 const seed = (n: number) => new Uint8Array(32).fill(n);
 
@@ -47,14 +48,14 @@ describe('board-view cache', () => {
     const { store, r, ids } = await board(clock);
     await quiet(r);
     const read = await readViewCache(store, store);
-    expect(read).toMatchObject({ ok: true, json: JSON.stringify(r.fullPatch()), upTo: r.doc.opCount });
+    expect(read).toMatchObject({ ok: true, json: JSON.stringify(firstScreen(r.view(), r.fullPatch().meta!)), upTo: r.doc.opCount });
     // A new op makes it out of date: refused until the next quiet spell rewrites it.
     await r.command({ type: 'edit', storyId: ids[0]!, patch: { title: 'later' } });
     await r.flushed();
     expect(await readViewCache(store, store)).toMatchObject({ ok: false, reason: expect.stringMatching(/log has changed/) });
     await quiet(r);
     const again = await readViewCache(store, store);
-    expect(again.ok && JSON.parse(again.json)).toEqual(JSON.parse(JSON.stringify(r.fullPatch())));
+    expect(again.ok && JSON.parse(again.json)).toEqual(JSON.parse(JSON.stringify({ ...r.fullPatch(), totals: { backlog: 4, current: 0, qa: 1, merge: 0, done: 0, archived: 0 } })));
     r.close();
   });
 
@@ -93,6 +94,18 @@ describe('board-view cache', () => {
     await quiet(reopened);
     expect((await readViewCache(store, store)).ok).toBe(true);
     reopened.close();
+  });
+
+  test('[REPL15] the first screen is the top of every column, with every column\'s true size', () => {
+    const story = (stage: string, i: number) => ({ id: `${stage}-${i}`, stage }) as unknown as StoryView;
+    const sizes = { backlog: FIRST_SCREEN + 7, current: 3, qa: 0, merge: FIRST_SCREEN, done: 1, archived: 2 * FIRST_SCREEN };
+    const byStage = Object.fromEntries(STAGES.map((st) => [st, Array.from({ length: sizes[st] }, (_, i) => story(st, i))])) as unknown as BoardView['byStage'];
+    const view = { byStage, stories: STAGES.flatMap((st) => byStage[st]) } as unknown as BoardView;
+    const meta = { initialised: true, settings: { autoPromote: false, archiveAfterMs: 1, retryLimit: 3 }, names: {}, purgedIds: [], issues: [] };
+    const screen = firstScreen(view, meta);
+    expect(screen.totals).toEqual(sizes);
+    expect(screen.meta).toBe(meta);
+    expect(screen.upserts).toEqual(STAGES.flatMap((st) => byStage[st].slice(0, FIRST_SCREEN)));
   });
 
   test('[REPL15] the checksum is FNV-1a over UTF-16 code units', () => {

@@ -1,12 +1,16 @@
-// The board-view cache (REPL15): the full board patch the page renders
-// first, stored beside the snapshot so that a cold open can paint the board
-// while the worker still restores the document. Like the snapshot it is
+// The board-view cache (REPL15): the first screen of the board — the top
+// FIRST_SCREEN stories of every column, the board's settings and names, and
+// each column's size — stored beside the snapshot so that a cold open can
+// paint the board while the worker still restores the document. (Only the
+// first screen: the page renders 50 cards a column, and reading, cloning and
+// parsing 10 MB for 10,000 stories cost more than the rest of the paint.) Like the snapshot it is
 // derived and never trusted over the log: it names the log record it
 // covers up to (`upTo`, `lastId`), carries a version and a checksum, and is
 // used only when it is intact and the log ends exactly at its `lastId` (the
 // log is append-only, so that pins the records it covers). Anything else is refused
 // with a reason, and the page waits for the worker's own full patch, which
 // always follows and replaces the cached one.
+import { STAGES, type BoardMeta, type BoardView, type Stage, type StoryView } from '../pipeline/index.js';
 import type { MetaStore, OpStore } from '../storage/op-store.js';
 
 /** The MetaStore key of the cached board view. */
@@ -15,6 +19,31 @@ export const VIEW_CACHE_KEY = 'boardView';
 /** Bumped whenever the shape of a board patch or of this record changes: older caches are then refused. */
 export const VIEW_CACHE_VERSION = 1;
 
+/** Stories of each column in the cached first screen (the page's first page of cards, Column.svelte PAGE). */
+export const FIRST_SCREEN = 50;
+
+/** What the cache holds: a full patch of the first screen, and the true size of every column. */
+export interface FirstScreen {
+  readonly full: true;
+  /** The top FIRST_SCREEN stories of every column, in column order. */
+  readonly upserts: StoryView[];
+  readonly removed: string[];
+  readonly meta: BoardMeta;
+  readonly totals: Readonly<Record<Stage, number>>;
+}
+
+/** The first screen of a board view. */
+export function firstScreen(view: BoardView, meta: BoardMeta): FirstScreen {
+  const upserts: StoryView[] = [];
+  const totals = {} as Record<Stage, number>;
+  for (const stage of STAGES) {
+    const column = view.byStage[stage];
+    totals[stage] = column.length;
+    for (let i = 0; i < column.length && i < FIRST_SCREEN; i++) upserts.push(column[i]!);
+  }
+  return { full: true, upserts, removed: [], meta, totals };
+}
+
 /** The stored record. */
 export interface StoredBoardView {
   readonly version: number;
@@ -22,7 +51,7 @@ export interface StoredBoardView {
   readonly upTo: number;
   /** Id of record `upTo − 1` (null when upTo is 0). */
   readonly lastId: string | null;
-  /** The full board patch, as JSON (a string clones as one copy; 10,000 story objects do not). */
+  /** The first screen (`FirstScreen`) as JSON. */
   readonly json: string;
   /** FNV-1a of `json`'s UTF-16 code units: catches a torn or damaged record. */
   readonly sum: number;
