@@ -201,6 +201,15 @@ export async function snapshotOps(page: Page): Promise<number> {
   });`);
 }
 
+/** How many log records the app's board-view cache covers (0 when none; REPL15). */
+export async function viewCacheOps(page: Page): Promise<number> {
+  return withRoomDb<number>(page, `return new Promise((resolve, reject) => {
+    const r = db.transaction('meta').objectStore('meta').get('boardView');
+    r.onsuccess = () => resolve(r.result && typeof r.result.upTo === 'number' ? r.result.upTo : 0);
+    r.onerror = () => reject(r.error);
+  });`);
+}
+
 /** How many op records the room's log holds. */
 export async function logOps(page: Page): Promise<number> {
   return withRoomDb<number>(page, `return new Promise((resolve, reject) => {
