@@ -224,11 +224,12 @@ export async function waitForSnapshot(page: Page, ops: number, timeoutMs = 300_0
   await expect.poll(() => snapshotOps(page), { timeout: timeoutMs, intervals: [500, 1000, 2000] }).toBeGreaterThanOrEqual(ops);
 }
 
-/** Deletes the app's snapshot, so the next open replays the whole log (the first open after an upgrade). */
+/** Deletes the app's snapshot and view cache, so the next open replays the whole log (the first open after an upgrade). */
 export async function deleteSnapshot(page: Page): Promise<void> {
   await withRoomDb<void>(page, `return new Promise((resolve, reject) => {
     const tx = db.transaction('meta', 'readwrite');
     tx.objectStore('meta').delete('snapshot');
+    tx.objectStore('meta').delete('boardView');
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(tx.error);
   });`);
