@@ -16,7 +16,16 @@ import { BoardMirror, ColumnFilter, NO_FILTER, emptyColumns, type Columns, type 
 export const FEED_LIMIT = 200;
 
 export class BoardStore {
-  phase = $state<'opening' | 'open' | 'failed'>('opening');
+  /**
+   * 'shown': the board painted from the worker's cached view (REPL15) while
+   * the worker still opens; commands sent now wait in the worker and run
+   * once it is open. 'open': the worker is open and its own board is shown.
+   */
+  phase = $state<'opening' | 'shown' | 'open' | 'failed'>('opening');
+  /** Where the first board on screen came from: the cached view, or the open worker (and why not the cache). */
+  shownFrom = $state<string>('');
+  /** While the cached first screen is shown ('shown'): every column's true size (its cards are the top of it). */
+  totals = $state.raw<Readonly<Record<Stage, number>> | null>(null);
   openError = $state('');
   info = $state.raw<OpenInfo | null>(null);
   private readonly mirror = new BoardMirror();
@@ -42,14 +51,36 @@ export class BoardStore {
 
   private client: ReplicaClient | undefined;
 
-  /** Opens the room; resolves once the first full board is rendered (UI1, UI15). */
+  /**
+   * Opens the room; resolves once the worker is open and its first full
+   * board is rendered (UI1, UI15). The worker's cached view, when it has a
+   * sound one, is painted first (REPL15).
+   */
   async open(room: RoomCredentials, create: boolean, name: string): Promise<void> {
     try {
       performance.mark('huskies:open-start');
       const client = new ReplicaClient();
       this.client = client;
       const relayUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/relay`;
-      this.info = await client.open({ room, create, name, relayUrl });
+      const opening = client.open({ room, create, name, relayUrl });
+      opening.catch(() => undefined); // awaited below
+      const cached = client.cachedBoard().catch((e: unknown) => ({ ok: false as const, reason: String(e) }));
+      const early = await Promise.race([cached, opening.then(() => null, () => null)]);
+      if (early?.ok) {
+        const t = [performance.now()];
+        this.apply(early.patch);
+        this.totals = early.totals;
+        t.push(performance.now());
+        this.phase = 'shown';
+        this.shownFrom = 'cache';
+        await tick();
+        performance.mark('huskies:board-shown');
+        t.push(performance.now());
+        console.info(`[huskies] page: cached first screen (${early.patch.upserts.length} stories) received ${t[0]!.toFixed(0)} ms after navigation (parsed in ${early.parseMs.toFixed(0)} ms), folded +${(t[1]! - t[0]!).toFixed(0)}, rendered +${(t[2]! - t[1]!).toFixed(0)}; the worker is still opening`);
+      } else {
+        this.shownFrom = `worker (${early ? `cache not used: ${early.reason}` : 'opened before the cache was read'})`;
+      }
+      this.info = await opening;
       performance.mark('huskies:replica-open');
       const first = await client.subscribe({
         board: (p) => this.apply(p),
@@ -59,15 +90,17 @@ export class BoardStore {
       });
       performance.mark('huskies:first-patch');
       this.apply(first);
+      this.totals = null;
       this.phase = 'open';
       void client.syncStatus().then((s) => (this.sync ??= s));
       if (!navigator.onLine) void client.setOnline(false);
       await tick();
-      // UI15: the cold-open measurement ends here.
+      // UI15: the cold-open measurement ends here: the worker is open and its own board is on screen.
+      if (this.shownFrom !== 'cache') performance.mark('huskies:board-shown');
       performance.mark('huskies:board-ready');
       const at = (mark: string) => performance.getEntriesByName(mark)[0]?.startTime ?? NaN;
       const marks = ['huskies:open-start', 'huskies:replica-open', 'huskies:first-patch', 'huskies:board-ready'].map(at);
-      console.info(`[huskies] page: open started ${marks[0]!.toFixed(0)} ms after navigation; replica open (worker ${this.info.openMs.toFixed(0)} ms) +${(marks[1]! - marks[0]!).toFixed(0)}; first patch (${first.upserts.length} stories) +${(marks[2]! - marks[1]!).toFixed(0)}; rendered +${(marks[3]! - marks[2]!).toFixed(0)}`);
+      console.info(`[huskies] page: first board from the ${this.shownFrom}; open started ${marks[0]!.toFixed(0)} ms after navigation; replica open (worker ${this.info.openMs.toFixed(0)} ms) +${(marks[1]! - marks[0]!).toFixed(0)}; first patch (${first.upserts.length} stories) +${(marks[2]! - marks[1]!).toFixed(0)}; rendered +${(marks[3]! - marks[2]!).toFixed(0)}`);
     } catch (e) {
       this.openError = e instanceof Error ? e.message : String(e);
       this.phase = 'failed';

@@ -8,6 +8,7 @@ import type { OpenInfo, WorkerApi, CommandResult, SubscriberMessage } from '../w
 import type { BoardPatch, ImportReport, ReplicaDump, ReplicaStatus } from '../worker/replica.js';
 import type { HistoryEntry } from '../worker/history.js';
 import type { SessionRow } from '../worker/room-sync.js';
+import { STAGES } from '../pipeline/index.js';
 import { RoomNetwork, type NetworkStatus } from '../sync/room-network.js';
 import type { RoomCredentials } from '../sync/room-link.js';
 import type { PeerStatus } from '../sync/peer-manager.js';
@@ -82,6 +83,30 @@ export class ReplicaClient {
   }
 
   /**
+   * The first screen of the board as the worker cached it (REPL15) — the
+   * top stories of every column and every column's size — for painting
+   * while the worker still opens; or why there is none. Call right after
+   * `open` (without awaiting it). The worker's own full board from
+   * `subscribe` always follows and replaces it.
+   */
+  async cachedBoard(): Promise<{ readonly ok: true; readonly patch: BoardPatch; readonly totals: Readonly<Record<Stage, number>>; readonly parseMs: number } | { readonly ok: false; readonly reason: string }> {
+    const cached = await this.api.cachedBoard();
+    if (!cached.ok) return cached;
+    try {
+      const t0 = performance.now();
+      const screen = JSON.parse(cached.json) as Partial<BoardPatch> & { totals?: Partial<Record<Stage, unknown>> } | null;
+      if (typeof screen !== 'object' || screen === null || screen.full !== true || !Array.isArray(screen.upserts) || !Array.isArray(screen.removed)
+        || typeof screen.meta !== 'object' || typeof screen.totals !== 'object' || screen.totals === null || !STAGES.every((st) => Number.isSafeInteger(screen.totals![st]))) {
+        return { ok: false, reason: 'not a first screen of a board' };
+      }
+      // It reflects none of this page's commands (UI17): none were sent before it.
+      return { ok: true, patch: { ...(screen as BoardPatch), commands: 0 }, totals: screen.totals as Record<Stage, number>, parseMs: performance.now() - t0 };
+    } catch (e) {
+      return { ok: false, reason: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  }
+
+  /**
    * Subscribes to board patches, events, status and sync; resolves with the
    * full board. The worker pushes them one way over a port of their own (no
    * reply per message, unlike a comlink callback), in the order it sent them.
@@ -102,9 +127,9 @@ export class ReplicaClient {
     // board (its `await` resumes before a new task), then deliver in order.
     let held: SubscriberMessage[] | null = [];
     port1.onmessage = (e: MessageEvent<SubscriberMessage>) => { if (held) held.push(e.data); else deliver(e.data); };
-    const full = await this.api.subscribe(transfer(port2, [port2]));
+    const json = await this.api.subscribe(transfer(port2, [port2]));
     setTimeout(() => { const early = held ?? []; held = null; for (const m of early) deliver(m); }, 0);
-    return full;
+    return JSON.parse(json) as BoardPatch;
   }
 
   private emitSync(): void {

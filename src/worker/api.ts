@@ -13,6 +13,7 @@ import { timerSchedule } from './schedule.js';
 import { bestSigner } from './signer.js';
 import { bestVerifier, hasWebCryptoEd25519 } from './verifier.js';
 import { InlineWireVerifier, WorkerWireVerifier, type WireVerifier, type WorkerLike } from './wire-verifier.js';
+import { readViewCache, type CachedView } from './view-cache.js';
 
 export interface OpenOptions {
   /** The room id (its secret stays on the page, with the network). */
@@ -48,8 +49,20 @@ export type SubscriberMessage =
 
 export interface WorkerApi {
   open(options: OpenOptions): Promise<OpenInfo>;
-  /** Subscribes a port (transferred) to SubscriberMessages; the first board patch (full) is returned. */
-  subscribe(port: MessagePort): Promise<BoardPatch>;
+  /**
+   * The cached first screen of the room being opened (REPL15), as the JSON
+   * of a `FirstScreen` (a full patch of each column's top stories, with the
+   * columns' sizes) — or why there is none. Answered while `open` still
+   * restores the document; call it right after `open`. Every other method
+   * waits for `open` to finish (commands sent meanwhile run after it, in order).
+   */
+  cachedBoard(): Promise<CachedView>;
+  /**
+   * Subscribes a port (transferred) to SubscriberMessages; the first board
+   * patch (full) is returned as JSON: one string clones as one copy, and
+   * JSON.parse on the page is faster than cloning 10,000 story objects.
+   */
+  subscribe(port: MessagePort): Promise<string>;
   command(cmd: Command): Promise<CommandResult>;
   newStoryId(): Promise<string>;
   history(storyId: string): Promise<HistoryEntry[]>;
@@ -92,88 +105,130 @@ export function createWorkerApi(): WorkerApi {
   let sync: RoomSync | undefined;
   let store: FailingOpStore | undefined;
   let name = '';
+  let opening: Promise<Replica> | undefined;
+  let markOpened: ((r: Replica | Error) => void) | undefined;
+  // The cached view, read first thing in `open` and handed out once (REPL15):
+  // the worker keeps no copy of its 10 MB once the page has it.
+  let cachedView: CachedView | undefined;
+  let markViewRead: (() => void) | undefined;
+  const viewRead = new Promise<void>((resolve) => { markViewRead = resolve; });
+  const setView = (v: CachedView) => { if (cachedView === undefined) { cachedView = v; markViewRead!(); } };
   const need = (): Replica => {
     if (!replica) throw new Error('the replica is not open');
     return replica;
   };
+  /** The replica once `open` has finished: calls made while it runs wait for it (REPL15). */
+  const ready = async (): Promise<Replica> => replica ?? (opening ? await opening : need());
+  /** The open itself: store, cached view, log, identity and keys, replica, sync. */
+  async function openReplica(options: OpenOptions): Promise<OpenInfo> {
+    const t0 = performance.now();
+    name = options.name;
+    const idb = await IdbOpStore.open(options.roomId);
+    store = new FailingOpStore(idb);
+    const locks = (globalThis.navigator as { locks?: LockPort } | undefined)?.locks;
+    // The cached view first (REPL15): the page paints it while the document
+    // restores. The log is read once the view is read and checked; its answer
+    // to cachedBoard is posted (microtasks) long before the snapshot read ends.
+    const view = readViewCache(idb, idb, () => performance.now());
+    void view.then((v) => {
+      setView(v);
+      if (v.ok) console.info(`[huskies] open: view cache read ${v.ms.read.toFixed(0)} ms (${(v.json.length / 1e6).toFixed(1)} M chars), checked against the log ${v.ms.check.toFixed(0)} ms, ${(performance.now() - t0).toFixed(0)} ms after open started`);
+    });
+    const viewPosted = view.then(() => undefined);
+    // Reading the log (snapshot + tail) needs no identity: it runs while the
+    // identity slot is claimed and the keys are imported.
+    const log = Replica.loadLog(store, idb, () => Date.now(), viewPosted);
+    log.catch(() => undefined); // awaited below
+    const identity = await claimIdentity(idb, options.roomId, () => randomBytes(32), locks);
+    const [signer, verifier, wireVerifier] = await Promise.all([bestSigner(identity.seed), bestVerifier(), bestWireVerifier()]);
+    const setupMs = performance.now() - t0;
+    const cached = await view.then((v) => (v.ok ? { ok: true as const, upTo: v.upTo } : v));
+    replica = await Replica.open({
+      roomId: options.roomId, store, meta: idb, signer, verifier, ...(wireVerifier ? { wireVerifier } : {}),
+      now: () => Date.now(), randomBytes, schedule: timerSchedule(), ...(cached.ok ? { viewCacheCovers: cached.upTo } : {}),
+    }, log);
+    const r = replica;
+    if (options.create && !r.view().initialised) await r.initBoard();
+    // The display name lives in the board: write it once the board exists here
+    // (a joining replica receives the board from a peer first).
+    const writeName = async () => { if (name && r.view().initialised && r.view().names[r.author] !== name) await r.command({ type: 'set-name', name }); };
+    if (r.view().initialised) await writeName();
+    else {
+      const off = r.onBoard((p) => { if (p.meta?.initialised) { off(); void writeName().catch(() => undefined); } });
+    }
+    sync = new RoomSync({ replica: r, roomId: options.roomId, name: () => name });
+    // Sync serves ops from the decoded log: after an open from a snapshot it
+    // starts once the prefix is loaded in the background (REPL13); peers
+    // that connect before then wait in attachPort.
+    const s = sync;
+    void r.logReady().then(() => s.start(), (e: unknown) => console.error(`[huskies] sync stays off: ${String(e)}`));
+    const opened = r.openReport();
+    const phases = Object.entries(opened.openMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+    console.info(`[huskies] open: ${r.doc.opCount} ops from the ${opened.openedFrom}${opened.ignored ? ` (snapshot not used: ${opened.ignored})` : ''}; view cache ${cached.ok ? `used (${cached.upTo} ops)` : `not used: ${cached.reason}`}; restored ${opened.restoredOps}, replayed ${opened.replayedOps}; ms: store/identity/keys ${setupMs.toFixed(0)} (overlapping the log), ${phases}`);
+    void r.logReady().then(() => console.info(`[huskies] open: the whole log is loaded ${(performance.now() - t0).toFixed(0)} ms after open started`), () => undefined);
+    return { author: r.author, replicaId: r.replicaId, slot: identity.slot, verifier: verifier.name, loadedOps: r.doc.opCount, openMs: performance.now() - t0 };
+  }
   return {
     async open(options) {
-      if (replica) throw new Error('already open');
-      const t0 = performance.now();
-      name = options.name;
-      const idb = await IdbOpStore.open(options.roomId);
-      store = new FailingOpStore(idb);
-      const locks = (globalThis.navigator as { locks?: LockPort } | undefined)?.locks;
-      // Reading the log (snapshot + tail) needs no identity: it runs while the
-      // identity slot is claimed and the keys are imported.
-      const log = Replica.loadLog(store, idb, () => Date.now());
-      log.catch(() => undefined); // awaited below
-      const identity = await claimIdentity(idb, options.roomId, () => randomBytes(32), locks);
-      const [signer, verifier, wireVerifier] = await Promise.all([bestSigner(identity.seed), bestVerifier(), bestWireVerifier()]);
-      const setupMs = performance.now() - t0;
-      replica = await Replica.open({
-        roomId: options.roomId, store, meta: idb, signer, verifier, ...(wireVerifier ? { wireVerifier } : {}),
-        now: () => Date.now(), randomBytes, schedule: timerSchedule(),
-      }, log);
-      const r = replica;
-      if (options.create && !r.view().initialised) await r.initBoard();
-      // The display name lives in the board: write it once the board exists here
-      // (a joining replica receives the board from a peer first).
-      const writeName = async () => { if (name && r.view().initialised && r.view().names[r.author] !== name) await r.command({ type: 'set-name', name }); };
-      if (r.view().initialised) await writeName();
-      else {
-        const off = r.onBoard((p) => { if (p.meta?.initialised) { off(); void writeName().catch(() => undefined); } });
+      if (replica || opening) throw new Error('already open');
+      opening = new Promise<Replica>((resolve, reject) => { markOpened = (r) => (r instanceof Error ? reject(r) : resolve(r)); });
+      opening.catch(() => undefined); // callers of ready() see the failure
+      try {
+        const info = await openReplica(options);
+        markOpened!(need());
+        return info;
+      } catch (e) {
+        setView({ ok: false, reason: 'the open failed' });
+        markOpened!(e instanceof Error ? e : new Error(String(e)));
+        throw e;
       }
-      sync = new RoomSync({ replica: r, roomId: options.roomId, name: () => name });
-      // Sync serves ops from the decoded log: after an open from a snapshot it
-      // starts once the prefix is loaded in the background (REPL13); peers
-      // that connect before then wait in attachPort.
-      const s = sync;
-      void r.logReady().then(() => s.start(), (e: unknown) => console.error(`[huskies] sync stays off: ${String(e)}`));
-      const opened = r.openReport();
-      const phases = Object.entries(opened.openMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
-      console.info(`[huskies] open: ${r.doc.opCount} ops from the ${opened.openedFrom}${opened.ignored ? ` (snapshot not used: ${opened.ignored})` : ''}; restored ${opened.restoredOps}, replayed ${opened.replayedOps}; ms: store/identity/keys ${setupMs.toFixed(0)} (overlapping the log), ${phases}`);
-      void r.logReady().then(() => console.info(`[huskies] open: the whole log is loaded ${(performance.now() - t0).toFixed(0)} ms after open started`), () => undefined);
-      return { author: r.author, replicaId: r.replicaId, slot: identity.slot, verifier: verifier.name, loadedOps: r.doc.opCount, openMs: performance.now() - t0 };
+    },
+    async cachedBoard() {
+      await viewRead;
+      const v = cachedView!;
+      cachedView = { ok: false, reason: 'already handed out' };
+      return v;
     },
     async subscribe(port) {
-      const r = need();
+      const r = await ready();
       const send = (m: SubscriberMessage) => port.postMessage(m);
       r.onBoard((value) => send({ kind: 'board', value }));
       r.onEvents((value) => send({ kind: 'events', value }));
       r.onStatus((value) => send({ kind: 'status', value }));
       sync?.onChange((value) => send({ kind: 'sessions', value }));
-      return r.fullPatch();
+      return JSON.stringify(r.fullPatch());
     },
     async command(cmd) {
       try {
-        return { ok: true, opId: await need().command(cmd, true) };
+        return { ok: true, opId: await (await ready()).command(cmd, true) };
       } catch (e) {
         if (e instanceof CommandError) return { ok: false, code: e.code, message: e.message };
         return { ok: false, code: 'error', message: e instanceof Error ? e.message : String(e) };
       }
     },
-    async newStoryId() { return need().newStoryId(); },
-    async history(storyId) { return need().history(storyId); },
-    async dump() { return need().dump(); },
-    async exportLog() { return need().exportLog(); },
-    async importLog(file) { return need().importLog(file); },
-    async retryPersist() { need().retryPersist(); },
+    async newStoryId() { return (await ready()).newStoryId(); },
+    async history(storyId) { return (await ready()).history(storyId); },
+    async dump() { return (await ready()).dump(); },
+    async exportLog() { return (await ready()).exportLog(); },
+    async importLog(file) { return (await ready()).importLog(file); },
+    async retryPersist() { (await ready()).retryPersist(); },
     async setName(n) {
       name = n;
-      if (need().view().initialised) await need().command({ type: 'set-name', name: n });
+      const r = await ready();
+      if (r.view().initialised) await r.command({ type: 'set-name', name: n });
     },
     async simulateStorageFailure(kind) {
+      const r = await ready();
       if (!store) return;
       store.failWhile = kind ?? undefined;
-      if (kind === null) need().retryPersist();
+      if (kind === null) r.retryPersist();
     },
-    async sessions() { return sync?.sessionRows() ?? []; },
+    async sessions() { await ready(); return sync?.sessionRows() ?? []; },
     async connectPeer(peerId, port) {
-      const r = need();
+      const r = await ready();
       // Messages wait in the port until the session starts (REPL13).
       void r.logReady().then(() => sync?.attachPort(peerId, port as unknown as PortLike), () => undefined);
     },
-    async disconnectPeers(reason) { sync?.closeRemote(reason); },
+    async disconnectPeers(reason) { await ready(); sync?.closeRemote(reason); },
   };
 }

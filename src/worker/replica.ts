@@ -19,6 +19,7 @@ import type { WireVerifier } from './wire-verifier.js';
 import { historyOf, type HistoryEntry } from './history.js';
 import { MAX_TIMER_MS } from './schedule.js';
 import { PrefixLog } from './prefix-log.js';
+import { firstScreen } from './view-cache.js';
 import { SNAPSHOT_KEY, SnapshotKeeper, openLog, type OpenedLog, type SnapshotStatus } from './snapshot-keeper.js';
 
 export interface ReplicaOptions {
@@ -39,6 +40,8 @@ export interface ReplicaOptions {
   readonly schedule: Schedule;
   /** Replica id used by sync (defaults to a random one). */
   readonly replicaId?: string;
+  /** Log records the stored board-view cache was found to cover at open (REPL15), so an unchanged view is not rewritten. */
+  readonly viewCacheCovers?: number;
 }
 
 /**
@@ -149,9 +152,9 @@ export class Replica implements SyncHost {
     const clock = () => globalThis.performance?.now() ?? options.now();
     const log = await (loaded ?? Replica.loadLog(options.store, options.meta, options.now));
     const persisted = log.restored + log.tail.length;
-    const replica = new Replica(options, log.doc, persisted, (doc, pending) => new SnapshotKeeper(
-      { store: options.store, meta: options.meta, doc, schedule: options.schedule, now: clock, pendingPersist: pending },
-      { aligned: log.aligned, stored: log.stored, usable: log.ignored === null },
+    const replica: Replica = new Replica(options, log.doc, persisted, (doc, pending): SnapshotKeeper => new SnapshotKeeper(
+      { store: options.store, meta: options.meta, doc, schedule: options.schedule, now: clock, pendingPersist: pending, view: (): string => JSON.stringify(firstScreen(replica.index.view, replica.index.meta())) },
+      { aligned: log.aligned, stored: log.stored, usable: log.ignored === null, ...(options.viewCacheCovers !== undefined ? { viewCovers: options.viewCacheCovers } : {}) },
     ));
     for (const op of log.applied) replica.byId.set(op.id, op);
     let t = clock();
@@ -175,9 +178,9 @@ export class Replica implements SyncHost {
    * first half of `open`, which needs no identity, so the caller may run it
    * while it claims one (REPL12).
    */
-  static loadLog(store: OpStore, meta: MetaStore, now: () => number): Promise<OpenedLog> {
+  static loadLog(store: OpStore, meta: MetaStore, now: () => number, before?: Promise<unknown>): Promise<OpenedLog> {
     const clock = () => globalThis.performance?.now() ?? now();
-    return openLog(store, meta, () => new Document({ validate: validateOpForBoard }), { validate: validateOpForBoard }, clock);
+    return openLog(store, meta, () => new Document({ validate: validateOpForBoard }), { validate: validateOpForBoard }, clock, before);
   }
 
   /** Loads the restored prefix's records in the background (REPL13); a failing store is retried with backoff. */

@@ -14,6 +14,7 @@
 import { encodeSnapshot, restoreSnapshot, type Document, type DocumentOptions, type Op } from '../core/index.js';
 import type { MetaStore, OpStore, StoredOp } from '../storage/op-store.js';
 import type { Schedule } from './persister.js';
+import { VIEW_CACHE_KEY, viewRecord } from './view-cache.js';
 
 /** The MetaStore key of the snapshot. */
 export const SNAPSHOT_KEY = 'snapshot';
@@ -75,14 +76,18 @@ function isStoredSnapshot(x: unknown): x is StoredSnapshot {
  * Opens the log into a document: snapshot + tail when a sound snapshot is
  * stored, else the whole log (REPL1, REPL12). Never trusts the snapshot over
  * the log: it must decode, be of this version and match the log's record at
- * `upTo − 1`.
+ * `upTo − 1`. `before` is awaited before anything is read.
  */
-export async function openLog(store: OpStore, meta: MetaStore, makeDoc: () => Document, docOptions: DocumentOptions, now: () => number): Promise<OpenedLog> {
+export async function openLog(store: OpStore, meta: MetaStore, makeDoc: () => Document, docOptions: DocumentOptions, now: () => number, before?: Promise<unknown>): Promise<OpenedLog> {
   const openMs: Record<string, number> = {};
   let t = now();
   const lap = (name: string) => { const n = now(); openMs[name] = n - t; t = n; };
   let ignored: string | null = null;
   let raw: unknown;
+  // The cached board view goes first (REPL15): its reads are not queued
+  // behind the snapshot's megabytes, and its answer is posted before restore
+  // or replay hold this thread — the page paints while the document restores.
+  if (before) { await before.catch(() => undefined); lap('viewFirst'); }
   try {
     raw = await meta.get(SNAPSHOT_KEY);
   } catch (e) {
@@ -141,6 +146,12 @@ export interface SnapshotKeeperOptions {
   readonly minOps?: number;
   /** Write even while ops keep coming (a long catch-up or import) past this many uncovered ops. */
   readonly maxOps?: number;
+  /**
+   * The board view as JSON (the full patch the page renders first), cached
+   * beside the snapshot (REPL15) whenever the log is quiet and the view it
+   * covers is out of date; omitted → no view cache is written.
+   */
+  readonly view?: () => string;
 }
 
 /**
@@ -158,9 +169,14 @@ export class SnapshotKeeper {
   private eager: boolean;
   private stored: SnapshotStatus['stored'];
   private closed = false;
+  /** A write was asked for while one ran: look again when it ends. */
+  private again = false;
+  /** Ops the stored view cache covers (−1: none known to be current). */
+  private viewCovered = -1;
 
-  constructor(private readonly options: SnapshotKeeperOptions, opened: { aligned: number; stored: StoredSnapshot | null; usable: boolean }) {
+  constructor(private readonly options: SnapshotKeeperOptions, opened: { aligned: number; stored: StoredSnapshot | null; usable: boolean; viewCovers?: number }) {
     this.aligned = opened.aligned;
+    this.viewCovered = opened.viewCovers ?? -1;
     this.covered = opened.usable && opened.stored ? opened.stored.upTo : 0;
     this.stored = opened.usable && opened.stored ? { upTo: opened.stored.upTo, bytes: opened.stored.bytes.length, writtenAt: opened.stored.writtenAt, encodeMs: 0 } : null;
     // No usable snapshot at open (first open after an upgrade, or a bad one): write one as soon as it is quiet.
@@ -171,7 +187,7 @@ export class SnapshotKeeper {
   poke(): void {
     if (this.closed) return;
     const uncovered = this.options.doc.opCount - this.covered;
-    if (uncovered <= 0) return;
+    if (uncovered <= 0 && !this.viewDue()) return;
     if (uncovered >= (this.options.maxOps ?? 20_000) && this.options.pendingPersist() === 0) { void this.write(); return; }
     this.timer?.();
     this.timer = this.options.schedule(() => { this.timer = undefined; void this.write(); }, this.options.idleMs ?? 2_000);
@@ -187,13 +203,23 @@ export class SnapshotKeeper {
     this.timer = undefined;
   }
 
-  /** Writes a snapshot now if the conditions hold; resolves with what happened (tests and the idle timer). */
+  /** Whether the cached view (REPL15) is out of date. */
+  private viewDue(): boolean {
+    return this.options.view !== undefined && this.viewCovered !== this.options.doc.opCount;
+  }
+
+  /**
+   * Writes a snapshot now if one is due, and the view cache if it is out of
+   * date (REPL15), when the conditions hold; resolves with what happened to
+   * the snapshot (tests and the idle timer).
+   */
   async write(): Promise<'written' | 'not needed' | 'not yet' | 'blocked'> {
     const { doc, store, meta } = this.options;
-    if (this.writing || this.closed) return 'not yet';
+    if (this.closed) return 'not yet';
+    if (this.writing) { this.again = true; return 'not yet'; }
     const uncovered = doc.opCount - this.covered;
-    if (uncovered <= 0) return 'not needed';
-    if (!this.eager && uncovered < (this.options.minOps ?? 1_000)) return 'not needed';
+    const snapshotDue = uncovered > 0 && (this.eager || uncovered >= (this.options.minOps ?? 1_000));
+    if (!snapshotDue && !this.viewDue()) return 'not needed';
     if (this.blocked !== null) return 'blocked';
     if (this.options.pendingPersist() > 0) { this.poke(); return 'not yet'; }
     this.writing = true;
@@ -216,24 +242,37 @@ export class SnapshotKeeper {
         i++;
       }
       this.aligned = doc.opCount;
-      // Synchronous from here to the put: the state is read at one instant.
-      const t0 = this.options.now();
-      const bytes = encodeSnapshot(doc);
-      const encodeMs = this.options.now() - t0;
       const upTo = doc.opCount;
       const lastId = upTo === 0 ? null : records.length > 0 ? records[records.length - 1]!.id : lastIdOf(doc);
-      const record: StoredSnapshot = { upTo, lastId, bytes, writtenAt: this.options.now() };
-      await meta.set(SNAPSHOT_KEY, record);
-      this.covered = upTo;
-      this.eager = false;
-      this.stored = { upTo, bytes: bytes.length, writtenAt: record.writtenAt, encodeMs };
-      return 'written';
+      // Synchronous from here to the puts: the state is read at one instant.
+      // The log holds exactly the document's ops now (checked above), so the
+      // view derived from them is the view of log records [0, upTo).
+      const view = this.viewDue() && upTo > 0 ? viewRecord(this.options.view!(), upTo, lastId) : undefined;
+      let outcome: 'written' | 'not needed' = 'not needed';
+      if (snapshotDue) {
+        const t0 = this.options.now();
+        const bytes = encodeSnapshot(doc);
+        const encodeMs = this.options.now() - t0;
+        const record: StoredSnapshot = { upTo, lastId, bytes, writtenAt: this.options.now() };
+        await meta.set(SNAPSHOT_KEY, record);
+        this.covered = upTo;
+        this.eager = false;
+        this.stored = { upTo, bytes: bytes.length, writtenAt: record.writtenAt, encodeMs };
+        outcome = 'written';
+      }
+      if (view !== undefined) {
+        await meta.set(VIEW_CACHE_KEY, view);
+        this.viewCovered = upTo;
+      }
+      return outcome;
     } catch (e) {
       // A failed write costs nothing but a slower next open; try again later.
       console.warn(`[huskies] snapshot not written: ${e instanceof Error ? e.message : String(e)}`);
       return 'not yet';
     } finally {
       this.writing = false;
+      // Ops applied while this write ran (a command right after an open) are covered by the next one.
+      if (this.again) { this.again = false; this.poke(); }
     }
   }
 }

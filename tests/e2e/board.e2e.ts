@@ -4,7 +4,7 @@
 // on a locator or condition, never a sleep.
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { logOps, waitForSnapshot } from './perf/board-perf';
+import { logOps, viewCacheOps, waitForSnapshot } from './perf/board-perf';
 
 test.describe.configure({ timeout: 90_000 });
 
@@ -279,4 +279,28 @@ test('[REPL12][REPL13] reopened from the app\'s snapshot, the board, a story\'s 
   await createStory(page, 'Delta');
   await page.reload();
   await expect(card(page, 'Delta')).toBeVisible();
+});
+
+test('[REPL15][UI15] reopened, the board paints from the cached first screen before the worker is open, then the worker\'s board replaces it', async ({ page }) => {
+  await openBoard(page);
+  for (const t of ['Alpha', 'Beta']) await createStory(page, t);
+  // The app caches its first screen once the log is quiet (REPL15).
+  const ops = await logOps(page);
+  await expect.poll(() => viewCacheOps(page), { timeout: 30_000, intervals: [500, 1000] }).toBe(ops);
+  const logged: string[] = [];
+  page.on('console', (m) => { if (m.text().startsWith('[huskies] page:')) logged.push(m.text()); });
+  await page.reload();
+  await expect(page.locator('[data-phase="open"]')).toBeVisible();
+  await expect.poll(() => logged.join('\n')).toContain('first board from the cache');
+  const marks = await page.evaluate(() => ['huskies:board-shown', 'huskies:board-ready'].map((m) => performance.getEntriesByName(m)[0]?.startTime ?? -1));
+  expect(marks[0]).toBeGreaterThan(0);
+  expect(marks[0]).toBeLessThanOrEqual(marks[1]!);
+  await expect.poll(() => titlesIn(page, 'backlog')).toEqual(['Alpha', 'Beta']);
+  await expect(page.getByTestId('count-backlog')).toHaveText('2');
+  await expect(page.getByTestId('board-cached')).toHaveCount(0);
+  // A stale cache (the log grew since) is refused, and the board still opens right.
+  await createStory(page, 'Gamma');
+  await page.reload();
+  await expect(page.locator('[data-phase="open"]')).toBeVisible();
+  await expect.poll(() => titlesIn(page, 'backlog')).toEqual(['Alpha', 'Beta', 'Gamma']);
 });

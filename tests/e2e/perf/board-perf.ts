@@ -35,7 +35,7 @@ export async function openNewBoard(page: Page): Promise<void> {
 /** Seeds the open board by importing a backup through the Backup dialog (UI11). */
 export async function seedFromBackup(page: Page, bytes: Uint8Array, timeoutMs = 600_000): Promise<void> {
   await page.getByRole('button', { name: 'Backup' }).click();
-  await page.getByLabel('Import backup').setInputFiles({ name: 'seed.huskylog', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+  await page.getByLabel('Import backup').setInputFiles({ name: 'seed.huskylog', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) }, { timeout: timeoutMs });
   await expect(page.getByTestId('import-report')).toBeVisible({ timeout: timeoutMs });
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('backup')).toHaveCount(0);
@@ -201,6 +201,15 @@ export async function snapshotOps(page: Page): Promise<number> {
   });`);
 }
 
+/** How many log records the app's board-view cache covers (0 when none; REPL15). */
+export async function viewCacheOps(page: Page): Promise<number> {
+  return withRoomDb<number>(page, `return new Promise((resolve, reject) => {
+    const r = db.transaction('meta').objectStore('meta').get('boardView');
+    r.onsuccess = () => resolve(r.result && typeof r.result.upTo === 'number' ? r.result.upTo : 0);
+    r.onerror = () => reject(r.error);
+  });`);
+}
+
 /** How many op records the room's log holds. */
 export async function logOps(page: Page): Promise<number> {
   return withRoomDb<number>(page, `return new Promise((resolve, reject) => {
@@ -215,11 +224,12 @@ export async function waitForSnapshot(page: Page, ops: number, timeoutMs = 300_0
   await expect.poll(() => snapshotOps(page), { timeout: timeoutMs, intervals: [500, 1000, 2000] }).toBeGreaterThanOrEqual(ops);
 }
 
-/** Deletes the app's snapshot, so the next open replays the whole log (the first open after an upgrade). */
+/** Deletes the app's snapshot and view cache, so the next open replays the whole log (the first open after an upgrade). */
 export async function deleteSnapshot(page: Page): Promise<void> {
   await withRoomDb<void>(page, `return new Promise((resolve, reject) => {
     const tx = db.transaction('meta', 'readwrite');
     tx.objectStore('meta').delete('snapshot');
+    tx.objectStore('meta').delete('boardView');
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(tx.error);
   });`);

@@ -1,0 +1,70 @@
+// The worker API over real storage (fake-indexeddb): an open paints from the
+// cached view before the document is restored, and commands sent while the
+// worker opens wait for it and run after, in order — none is lost (REPL15).
+import { expect, test } from 'vitest';
+import 'fake-indexeddb/auto';
+import { IdbOpStore } from '../storage/idb-op-store.js';
+import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
+import { NobleSigner } from './signer.js';
+import { NobleVerifier } from './verifier.js';
+import { Replica, type BoardPatch } from './replica.js';
+import { createWorkerApi } from './api.js';
+
+/** A room holding a board of three stories, its snapshot and its view cache, written by an earlier session. */
+async function earlierSession(roomId: string): Promise<string[]> {
+  const clock = new ManualClock();
+  const idb = await IdbOpStore.open(roomId);
+  const r = await Replica.open({
+    roomId, store: idb, meta: idb, signer: new NobleSigner(new Uint8Array(32).fill(3)), verifier: new NobleVerifier(),
+    now: clock.now, randomBytes: seededBytes(5), schedule: clock.schedule, replicaId: 'earlier',
+  });
+  await r.initBoard();
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const id = r.newStoryId();
+    await r.command({ type: 'create', input: { id, kind: 'story', title: `Story ${i}` } });
+    ids.push(id);
+  }
+  await r.flushed();
+  expect(await r.writeSnapshot()).toBe('written');
+  r.close();
+  await idb.close();
+  return ids;
+}
+
+test('[REPL15] the cached board comes before the open; commands sent meanwhile run after it, in order', async () => {
+  const ids = await earlierSession('room-api-1');
+  const api = createWorkerApi();
+  let opened = false;
+  const opening = api.open({ roomId: 'room-api-1', create: false, name: '' }).then((info) => { opened = true; return info; });
+  // Sent before the worker is open: they wait for it (a move, then an edit of the same story).
+  const move = api.command({ type: 'move', storyId: ids[0]!, stage: 'qa' });
+  const edit = api.command({ type: 'edit', storyId: ids[0]!, patch: { title: 'edited while opening' } });
+  const cached = await api.cachedBoard();
+  expect(opened).toBe(false);
+  expect(cached.ok).toBe(true);
+  const patch = JSON.parse(cached.ok ? cached.json : 'null') as BoardPatch;
+  expect(patch.full).toBe(true);
+  expect(patch.upserts.map((s) => s.id).sort()).toEqual([...ids].sort());
+  expect(patch.upserts.find((s) => s.id === ids[0])).toMatchObject({ stage: 'backlog', title: 'Story 0' });
+  // Handed out once: the worker keeps no copy.
+  expect(await api.cachedBoard()).toEqual({ ok: false, reason: 'already handed out' });
+  await opening;
+  expect(await move).toMatchObject({ ok: true });
+  expect(await edit).toMatchObject({ ok: true });
+  const { port1, port2 } = new MessageChannel();
+  const full = JSON.parse(await api.subscribe(port2)) as BoardPatch;
+  port1.close(); port2.close();
+  expect(full.upserts.find((s) => s.id === ids[0])).toMatchObject({ stage: 'qa', title: 'edited while opening' });
+});
+
+test('[REPL15] without a cache the open says why, and the board comes from the worker', async () => {
+  const api = createWorkerApi();
+  const opening = api.open({ roomId: 'room-api-2', create: true, name: 'Ada' });
+  expect(await api.cachedBoard()).toEqual({ ok: false, reason: 'none stored' });
+  await opening;
+  const { port1, port2 } = new MessageChannel();
+  const full = JSON.parse(await api.subscribe(port2)) as BoardPatch;
+  port1.close(); port2.close();
+  expect(full.meta?.initialised).toBe(true);
+});

@@ -1,0 +1,116 @@
+// The board-view cache (REPL15): written beside the snapshot when the log
+// is quiet, exactly the worker's full patch for the log it covers, refused
+// with a reason when damaged, of another version or out of date — and an
+// open never depends on it.
+import { describe, expect, test } from 'vitest';
+import { MemoryOpStore, createMemoryBacking } from '../storage/memory-op-store.js';
+import type { MetaStore, OpStore } from '../storage/op-store.js';
+import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
+import { NobleSigner } from './signer.js';
+import { NobleVerifier } from './verifier.js';
+import { Replica } from './replica.js';
+import { FIRST_SCREEN, VIEW_CACHE_KEY, VIEW_CACHE_VERSION, firstScreen, readViewCache, viewChecksum, viewRecord, type StoredBoardView } from './view-cache.js';
+import { STAGES, type BoardView, type StoryView } from '../pipeline/index.js';
+
+const seed = (n: number) => new Uint8Array(32).fill(n);
+
+function openReplica(store: OpStore, meta: MetaStore, clock: ManualClock): Promise<Replica> {
+  return Replica.open({
+    roomId: 'room-1', store, meta, signer: new NobleSigner(seed(1)), verifier: new NobleVerifier(),
+    now: clock.now, randomBytes: seededBytes(11), schedule: clock.schedule, replicaId: 'r1',
+  });
+}
+
+/** What the keeper's idle timer does once every op is written (run directly: no timer races). */
+async function quiet(r: Replica): Promise<void> {
+  await r.flushed();
+  await r.writeSnapshot();
+}
+
+async function board(clock: ManualClock) {
+  const backing = createMemoryBacking();
+  const store = new MemoryOpStore(backing);
+  const r = await openReplica(store, store, clock);
+  await r.initBoard();
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const id = r.newStoryId();
+    await r.command({ type: 'create', input: { id, kind: 'story', title: `Story ${i} ✓`, criteria: ['works'] } });
+    ids.push(id);
+  }
+  await r.command({ type: 'move', storyId: ids[1]!, stage: 'qa' });
+  return { backing, store, r, ids };
+}
+
+describe('board-view cache', () => {
+  test('[REPL15] when quiet the replica caches its full patch for exactly the log it covers', async () => {
+    const clock = new ManualClock();
+    const { store, r, ids } = await board(clock);
+    await quiet(r);
+    const read = await readViewCache(store, store);
+    expect(read).toMatchObject({ ok: true, json: JSON.stringify(firstScreen(r.view(), r.fullPatch().meta!)), upTo: r.doc.opCount });
+    // A new op makes it out of date: refused until the next quiet spell rewrites it.
+    await r.command({ type: 'edit', storyId: ids[0]!, patch: { title: 'later' } });
+    await r.flushed();
+    expect(await readViewCache(store, store)).toMatchObject({ ok: false, reason: expect.stringMatching(/log has changed/) });
+    await quiet(r);
+    const again = await readViewCache(store, store);
+    expect(again.ok && JSON.parse(again.json)).toEqual(JSON.parse(JSON.stringify({ ...r.fullPatch(), totals: { backlog: 4, current: 0, qa: 1, merge: 0, done: 0, archived: 0 } })));
+    r.close();
+  });
+
+  test('[REPL15] a missing, damaged, foreign or stale cache is refused with its reason, never thrown', async () => {
+    const clock = new ManualClock();
+    const { store, r } = await board(clock);
+    await quiet(r);
+    const good = (await store.get(VIEW_CACHE_KEY)) as StoredBoardView;
+    expect(good.version).toBe(VIEW_CACHE_VERSION);
+    r.close();
+    const damaged = good.json.slice(0, 40) + 'X' + good.json.slice(41);
+    const firstId = (await store.loadAll())[0]!.id;
+    const cases: [unknown, RegExp][] = [
+      [undefined, /none stored/],
+      ['not a record', /wrong shape/],
+      [{ ...good, json: 7 }, /wrong shape/],
+      [{ ...good, version: VIEW_CACHE_VERSION + 1 }, /version/],
+      [{ ...good, json: damaged }, /checksum/],
+      [{ ...good, json: good.json.slice(0, 100) }, /checksum/],
+      [{ ...good, lastId: 'f'.repeat(64) }, /does not match the log/],
+      [{ ...good, lastId: firstId }, /log has changed/],
+      [viewRecord(good.json, 0, null), /empty log/],
+    ];
+    for (const [value, reason] of cases) {
+      await store.set(VIEW_CACHE_KEY, value);
+      const read = await readViewCache(store, store);
+      expect(read.ok, String(reason)).toBe(false);
+      if (!read.ok) expect(read.reason).toMatch(reason);
+    }
+    const failing: MetaStore = { get: async () => { throw new Error('disk on fire'); }, set: async () => undefined };
+    expect(await readViewCache(store, failing)).toEqual({ ok: false, reason: 'could not read it: disk on fire' });
+    // The replica opens from the log and snapshot whatever the cache holds, and rewrites a sound one when quiet.
+    await store.set(VIEW_CACHE_KEY, { ...good, json: damaged });
+    const reopened = await openReplica(store, store, clock);
+    expect(reopened.view().stories.length).toBe(5);
+    await quiet(reopened);
+    expect((await readViewCache(store, store)).ok).toBe(true);
+    reopened.close();
+  });
+
+  test('[REPL15] the first screen is the top of every column, with every column\'s true size', () => {
+    const story = (stage: string, i: number) => ({ id: `${stage}-${i}`, stage }) as unknown as StoryView;
+    const sizes = { backlog: FIRST_SCREEN + 7, current: 3, qa: 0, merge: FIRST_SCREEN, done: 1, archived: 2 * FIRST_SCREEN };
+    const byStage = Object.fromEntries(STAGES.map((st) => [st, Array.from({ length: sizes[st] }, (_, i) => story(st, i))])) as unknown as BoardView['byStage'];
+    const view = { byStage, stories: STAGES.flatMap((st) => byStage[st]) } as unknown as BoardView;
+    const meta = { initialised: true, settings: { autoPromote: false, archiveAfterMs: 1, retryLimit: 3 }, names: {}, purgedIds: [], issues: [] };
+    const screen = firstScreen(view, meta);
+    expect(screen.totals).toEqual(sizes);
+    expect(screen.meta).toBe(meta);
+    expect(screen.upserts).toEqual(STAGES.flatMap((st) => byStage[st].slice(0, FIRST_SCREEN)));
+  });
+
+  test('[REPL15] the checksum is FNV-1a over UTF-16 code units', () => {
+    expect(viewChecksum('')).toBe(0x811c9dc5);
+    expect(viewChecksum('a')).toBe(0xe40c292c);
+    expect(viewChecksum('✓')).not.toBe(viewChecksum('\u0013'));
+  });
+});
