@@ -55,7 +55,9 @@ describe('board-view cache', () => {
     expect(await readViewCache(store, store)).toMatchObject({ ok: false, reason: expect.stringMatching(/log has changed/) });
     await quiet(r);
     const again = await readViewCache(store, store);
-    expect(again.ok && JSON.parse(again.json)).toEqual(JSON.parse(JSON.stringify({ ...r.fullPatch(), totals: { backlog: 4, current: 0, qa: 1, merge: 0, done: 0, archived: 0 } })));
+    // The first screen is the full patch (this board fits in it) without the page-command count (UI17).
+    const { commands: _commands, ...full } = r.fullPatch();
+    expect(again.ok && JSON.parse(again.json)).toEqual(JSON.parse(JSON.stringify({ ...full, totals: { backlog: 4, current: 0, qa: 1, merge: 0, done: 0, archived: 0 } })));
     r.close();
   });
 
