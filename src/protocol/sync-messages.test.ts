@@ -25,6 +25,14 @@ describe('sync messages', () => {
     for (const m of samples) expect(decodeMessage(encodeMessage(m))).toEqual({ ok: true, msg: m });
   });
 
+  test('[SYNC4] decoded ops own their bytes: changing the frame later does not reach them', () => {
+    const frame = encodeMessage({ type: 'ops', ops: [op(1, 100), op(2, 30), op(3, 1)] });
+    const d = decodeMessage(frame);
+    if (!d.ok || d.msg.type !== 'ops') throw new Error('expected ops');
+    frame.fill(0xee);
+    expect(d.msg.ops).toEqual([op(1, 100), op(2, 30), op(3, 1)]);
+  });
+
   test('[SYNC4] first byte is the version, second the type', () => {
     expect([...encodeMessage({ type: 'bye', reason: '' })]).toEqual([1, 6, 0]);
   });

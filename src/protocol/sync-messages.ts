@@ -165,6 +165,10 @@ class Reader {
     if (this.pos >= this.b.length) throw new Fail('truncated');
     return this.b[this.pos++]!;
   }
+  /** A copy of every byte not yet read (the position does not move). */
+  rest(): Uint8Array {
+    return this.b.slice(this.pos);
+  }
   take(n: number): Uint8Array {
     if (n > this.left) throw new Fail('truncated');
     const out = this.b.slice(this.pos, this.pos + n);
@@ -270,10 +274,17 @@ function readBody(r: Reader, type: number, allowChunk: boolean): SyncMessage {
     case TYPE.ops: {
       const n = r.count(MAX_OPS_PER_MESSAGE, 'ops');
       const ops: Uint8Array[] = [];
+      // One copy of the rest of the message, and each op a view of it: the
+      // message owns its bytes (never the transport's buffer) without a
+      // buffer per op.
+      const base = r.pos;
+      const own = r.rest();
       for (let i = 0; i < n; i++) {
         const len = r.count(MAX_OP_BYTES, 'op bytes');
         if (len === 0) throw new Fail('empty op');
-        ops.push(r.take(len));
+        if (len > r.left) throw new Fail('truncated');
+        ops.push(own.subarray(r.pos - base, r.pos - base + len));
+        r.pos += len;
       }
       return { type: 'ops', ops };
     }
