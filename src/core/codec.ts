@@ -306,9 +306,10 @@ export function decodeOp(bytes: unknown, trustedId?: string): DecodeResult {
       } else return { ok: false, reason: `unknown action tag ${tag}` };
     }
     if (r.pos !== bodyEnd) return { ok: false, reason: 'trailing bytes' };
-    const sig = bytes.slice(bodyEnd);
-    // Own the bytes: a transport may reuse its receive buffer after the id was computed.
-    return { ok: true, op: { id, author, seq, lamport, prev, deps, actions, sig, bytes: bytes.slice() } };
+    // Own the bytes: a transport may reuse its receive buffer after the id was
+    // computed. One copy; the signature is a view of it (one buffer per op, not two).
+    const own = bytes.slice();
+    return { ok: true, op: { id, author, seq, lamport, prev, deps, actions, sig: own.subarray(bodyEnd), bytes: own } };
   } catch (e) {
     if (e instanceof Fail) return { ok: false, reason: e.reason };
     return { ok: false, reason: 'malformed' };

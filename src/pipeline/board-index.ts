@@ -129,13 +129,28 @@ export class BoardIndex implements StoryLookup {
     for (const op of applied) {
       for (let i = 0; i < op.actions.length; i++) {
         const a = op.actions[i]!;
-        if (a.obj === lastObj && lastStory !== undefined) { touched.set(lastStory, op.author); continue; }
+        // A container made by this action belongs to the story its parent
+        // belongs to (layout.ts: a story is a map in a stories list, and
+        // everything under it is its): recorded here, so the containers a
+        // story's creation makes need no walk up the parents (`locate`).
+        const makes = a.type !== 'del' && isMake(a.value);
+        if (a.obj === lastObj && lastStory !== undefined) {
+          touched.set(lastStory, op.author);
+          if (makes) storyOf.set(actionObjId(op.id, i), lastStory);
+          continue;
+        }
         if (a.obj === ROOT) {
           root = true;
           if (a.type === 'set' && isMake(a.value)) (a.value.make === 'list' ? this.lists : this.maps).add(actionObjId(op.id, i));
         } else if (this.lists.has(a.obj)) {
-          if (a.type === 'ins') touched.set(actionObjId(op.id, i), op.author);
-          else if (a.type === 'del') touched.set(a.elem, op.author);
+          if (a.type === 'ins') {
+            // Only a map in a stories list is a story, as the constructor reads
+            // them (a list there once showed as a bad story here only, PIPE20).
+            const elem = actionObjId(op.id, i);
+            const story = makes && a.value.make === 'map' ? elem : undefined;
+            if (story !== undefined) touched.set(story, op.author);
+            if (makes) storyOf.set(elem, story);
+          } else if (a.type === 'del') touched.set(a.elem, op.author);
         } else if (this.maps.has(a.obj)) {
           root = true;
         } else {
@@ -146,6 +161,7 @@ export class BoardIndex implements StoryLookup {
           lastObj = a.obj;
           lastStory = story;
           if (story !== undefined) touched.set(story, op.author);
+          if (makes) storyOf.set(actionObjId(op.id, i), story);
         }
       }
     }

@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { Document, HEAD, type LocalAction } from '../core/index.js';
+import { Document, HEAD, ROOT, type LocalAction } from '../core/index.js';
 import {
   archiveStory, blockStory, createStory, editStory, initBoard, moveStory, purgeStory, recordRetry, setDisplayName, setSetting, unblockStory,
 } from './commands.js';
 import { BoardIndex, readBoard } from './board.js';
 import { diffBoards, type BoardEvent } from './events.js';
 import { rankBetween } from './rank.js';
+import { fieldContainer } from './layout.js';
 import { keys, signed, unsigned } from './test-support.js';
 
 const A = keys(1);
@@ -131,6 +132,31 @@ describe('events', () => {
       }
       fold(batch, `round ${round}`);
     }
+  });
+
+  test('[PIPE20] one batch that creates stories, edits their new criteria and builds containers outside any story matches a full read', () => {
+    const doc = new Document();
+    unsigned(doc, A.hex, initBoard(doc, ctxA));
+    const index = new BoardIndex(doc);
+    const stories = fieldContainer(doc.state, ROOT, 'stories')!;
+    const batch = [];
+    for (let i = 0; i < 40; i++) {
+      const ctx = { author: A.hex, now: i };
+      batch.push(unsigned(doc, A.hex, createStory(doc, ctx, { id: `S-${i}`, kind: 'bug', title: `s${i}`, criteria: ['a', 'b'], dependsOn: i > 0 ? [`S-${i - 1}`] : [] })));
+      if (i % 3 === 0) batch.push(unsigned(doc, A.hex, editStory(doc, ctx, `S-${i}`, { criteria: [{ op: 'add', text: 'c' }] })));
+      if (i % 5 === 0) {
+        // A list in the stories list (not a story) holding a map with a story-like id, and a map under it.
+        batch.push(unsigned(doc, A.hex, [
+          { type: 'ins', obj: stories, after: HEAD, value: { make: 'list' } },
+          { type: 'ins', obj: { self: 0 }, after: HEAD, value: { make: 'map' } },
+          { type: 'set', obj: { self: 1 }, key: 'id', value: `S-${i}` },
+          { type: 'set', obj: { self: 1 }, key: 'inner', value: { make: 'map' } },
+        ]));
+      }
+    }
+    index.update(batch, 1);
+    expect(index.view).toEqual(readBoard(doc));
+    expect(index.view.stories.find((s) => s.id === 'S-3')!.criteria.map((c) => c.text)).toEqual(['a', 'b', 'c']);
   });
 
   test('[PIPE20a] meta() stays the same object through story edits and changes with settings, names, purges and duplicates', () => {

@@ -46,23 +46,27 @@ export function diffStory(
   before: StoryView | undefined, after: StoryView | undefined, purgedAfter: boolean, cause: Cause, out: BoardEvent[],
 ): void {
   if (before === after) return;
-  const id = (after ?? before)!.id;
-  const base = { storyId: id, author: cause.author, at: cause.at };
-  if (before === undefined) { out.push({ ...base, type: 'created', stage: after!.stage }); return; }
-  if (after === undefined) { if (purgedAfter) out.push({ ...base, type: 'purged' }); return; }
-  if (before.stage !== after.stage) out.push({ ...base, type: 'stage-changed', from: before.stage, to: after.stage });
+  // Runs for every story a batch touches (a catch-up: every story): plain
+  // object literals, no spreads or closures.
+  const storyId = (after ?? before)!.id;
+  const { author, at } = cause;
+  if (before === undefined) { out.push({ storyId, author, at, type: 'created', stage: after!.stage }); return; }
+  if (after === undefined) { if (purgedAfter) out.push({ storyId, author, at, type: 'purged' }); return; }
+  if (before.stage !== after.stage) out.push({ storyId, author, at, type: 'stage-changed', from: before.stage, to: after.stage });
   if (after.stage === 'archived' && (before.stage !== 'archived' || before.archiveReason !== after.archiveReason)) {
-    out.push({ ...base, type: 'archived', reason: after.archiveReason });
+    out.push({ storyId, author, at, type: 'archived', reason: after.archiveReason });
   }
-  if (!before.blocked && after.blocked) out.push({ ...base, type: 'blocked', reason: after.blockedReason });
-  if (before.blocked && !after.blocked) out.push({ ...base, type: 'unblocked' });
-  const fields = EDIT_FIELDS.filter((f) => fieldChanged(f, before, after));
-  if (fields.length > 0) out.push({ ...base, type: 'edited', fields });
-  if (before.deps !== after.deps) {
+  if (!before.blocked && after.blocked) out.push({ storyId, author, at, type: 'blocked', reason: after.blockedReason });
+  if (before.blocked && !after.blocked) out.push({ storyId, author, at, type: 'unblocked' });
+  let fields: string[] | undefined;
+  for (const f of EDIT_FIELDS) if (fieldChanged(f, before, after)) (fields ??= []).push(f);
+  if (fields !== undefined) out.push({ storyId, author, at, type: 'edited', fields });
+  // A status event needs the dependency on both sides.
+  if (before.deps !== after.deps && before.deps.length > 0 && after.deps.length > 0) {
     const old = new Map(before.deps.map((d) => [d.id, d.status]));
     for (const d of after.deps) {
       const from = old.get(d.id);
-      if (from !== undefined && from !== d.status) out.push({ ...base, type: 'dependency-status-changed', dep: d.id, from, to: d.status });
+      if (from !== undefined && from !== d.status) out.push({ storyId, author, at, type: 'dependency-status-changed', dep: d.id, from, to: d.status });
     }
   }
 }

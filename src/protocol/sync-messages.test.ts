@@ -25,6 +25,32 @@ describe('sync messages', () => {
     for (const m of samples) expect(decodeMessage(encodeMessage(m))).toEqual({ ok: true, msg: m });
   });
 
+  test('[SYNC4] decoded ops own their bytes: changing the frame later does not reach them', () => {
+    const frame = encodeMessage({ type: 'ops', ops: [op(1, 100), op(2, 30), op(3, 1)] });
+    const d = decodeMessage(frame);
+    if (!d.ok || d.msg.type !== 'ops') throw new Error('expected ops');
+    frame.fill(0xee);
+    expect(d.msg.ops).toEqual([op(1, 100), op(2, 30), op(3, 1)]);
+  });
+
+  test('[SYNC3] ops of a reassembled message are views of the reassembled bytes, not of any frame', () => {
+    const ops = Array.from({ length: 40 }, (_, i) => op(i, 1000));
+    const frames = encodeFrames({ type: 'ops', ops }, 5);
+    expect(frames.length).toBeGreaterThan(1);
+    const a = new ChunkAssembler();
+    let msg: SyncMessage | undefined;
+    for (const f of frames) {
+      const d = decodeMessage(f);
+      if (!d.ok || d.msg.type !== 'chunk') throw new Error('expected a chunk');
+      const r = a.push(d.msg);
+      if (!r.ok) throw new Error(r.reason);
+      msg = r.msg ?? msg;
+      f.fill(0xee);
+    }
+    if (msg?.type !== 'ops') throw new Error('expected ops');
+    expect(msg.ops).toEqual(ops);
+  });
+
   test('[SYNC4] first byte is the version, second the type', () => {
     expect([...encodeMessage({ type: 'bye', reason: '' })]).toEqual([1, 6, 0]);
   });

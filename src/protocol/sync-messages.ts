@@ -165,6 +165,12 @@ class Reader {
     if (this.pos >= this.b.length) throw new Fail('truncated');
     return this.b[this.pos++]!;
   }
+  /** The whole input. */
+  get bytes(): Uint8Array { return this.b; }
+  /** A copy of every byte not yet read (the position does not move). */
+  rest(): Uint8Array {
+    return this.b.slice(this.pos);
+  }
   take(n: number): Uint8Array {
     if (n > this.left) throw new Fail('truncated');
     const out = this.b.slice(this.pos, this.pos + n);
@@ -225,6 +231,12 @@ export interface DecodeLimits {
   readonly maxBytes?: number;
   /** Whether a `chunk` message is acceptable (false inside a reassembled message: no nesting). */
   readonly allowChunk?: boolean;
+  /**
+   * The input is a buffer the caller made and hands over (a reassembled
+   * message): ops may be views of it without a copy. Never for a frame a
+   * transport delivered.
+   */
+  readonly owned?: boolean;
 }
 
 /** Decodes one frame. Never throws: anything malformed gives a reason (SYNC4). */
@@ -237,7 +249,7 @@ export function decodeMessage(frame: unknown, limits: DecodeLimits = {}): Decode
   const r = new Reader(frame);
   r.pos = 2;
   try {
-    const msg = readBody(r, frame[1]!, limits.allowChunk ?? true);
+    const msg = readBody(r, frame[1]!, limits.allowChunk ?? true, limits.owned ?? false);
     if (r.left !== 0) return { ok: false, reason: 'trailing bytes' };
     return { ok: true, msg };
   } catch (e) {
@@ -245,7 +257,7 @@ export function decodeMessage(frame: unknown, limits: DecodeLimits = {}): Decode
   }
 }
 
-function readBody(r: Reader, type: number, allowChunk: boolean): SyncMessage {
+function readBody(r: Reader, type: number, allowChunk: boolean, owned: boolean): SyncMessage {
   switch (type) {
     case TYPE.hello: {
       const replicaId = r.string(MAX_NAME_BYTES);
@@ -270,10 +282,17 @@ function readBody(r: Reader, type: number, allowChunk: boolean): SyncMessage {
     case TYPE.ops: {
       const n = r.count(MAX_OPS_PER_MESSAGE, 'ops');
       const ops: Uint8Array[] = [];
+      // One copy of the rest of the message, and each op a view of it: the
+      // message owns its bytes (never the transport's buffer) without a
+      // buffer per op.
+      const base = owned ? 0 : r.pos;
+      const own = owned ? r.bytes : r.rest();
       for (let i = 0; i < n; i++) {
         const len = r.count(MAX_OP_BYTES, 'op bytes');
         if (len === 0) throw new Fail('empty op');
-        ops.push(r.take(len));
+        if (len > r.left) throw new Fail('truncated');
+        ops.push(own.subarray(r.pos - base, r.pos - base + len));
+        r.pos += len;
       }
       return { type: 'ops', ops };
     }
@@ -344,7 +363,7 @@ export class ChunkAssembler {
     const whole = new Uint8Array(a.size);
     let o = 0;
     for (const p of a.parts) { whole.set(p, o); o += p.length; }
-    const d = decodeMessage(whole, { maxBytes: this.maxMessageBytes, allowChunk: false });
+    const d = decodeMessage(whole, { maxBytes: this.maxMessageBytes, allowChunk: false, owned: true });
     if (!d.ok) return { ok: false, reason: `reassembled message: ${d.reason}` };
     return { ok: true, msg: d.msg as Exclude<SyncMessage, ChunkMessage> };
   }

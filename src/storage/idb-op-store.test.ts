@@ -3,9 +3,10 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { expect, test } from 'vitest';
-import { IdbOpStore, roomDatabaseName, toOpStoreError } from './idb-op-store';
+import { DB_VERSION, IdbOpStore, roomDatabaseName, toOpStoreError } from './idb-op-store';
 import { contractOp } from './op-store-contract';
 import { OpStoreError } from './op-store';
+import { idbOpStoreCases } from './idb-op-store-cases';
 
 test('[STORE6] one database per room, named huskies-room-<roomId>', async () => {
   const factory = new IDBFactory();
@@ -25,7 +26,7 @@ test('[STORE8] another tab upgrading the database closes this store instead of b
   const reasons: string[] = [];
   const store = await IdbOpStore.open('room', { indexedDB: factory, onClose: (r) => reasons.push(r) });
   await store.append([contractOp(1)]);
-  const upgrade = factory.open(roomDatabaseName('room'), 2);
+  const upgrade = factory.open(roomDatabaseName('room'), DB_VERSION + 1);
   const blocked = { fired: false };
   upgrade.onblocked = () => {
     blocked.fired = true;
@@ -76,3 +77,7 @@ test('[STORE8] a database newer than this code rejects open with an OpStoreError
 test('[STORE2] chunkSize must be a positive integer', () => {
   expect(() => IdbOpStore.open('room', { indexedDB: new IDBFactory(), chunkSize: 0 })).toThrow(RangeError);
 });
+
+for (const c of idbOpStoreCases) {
+  test(`[${c.rule}] ${c.name}`, () => c.run(new IDBFactory(), 'cases-room'));
+}

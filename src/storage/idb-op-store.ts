@@ -1,12 +1,17 @@
 // IdbOpStore: the IndexedDB adapter of the OpStore and MetaStore ports.
 // One database per room (`huskies-room-<roomId>`), shared by every tab of the
 // browser [STORE6]. Object store `ops`: auto-increment out-of-line key, so key
-// order IS insertion order and replay is one getAll [STORE1]; a UNIQUE index on
-// `id` makes the log dedup by op id across tabs [STORE3]. Object store `meta`:
-// the replica's identity and settings.
-// Reads go through `idb`; the append hot path uses the raw requests because a
-// duplicate must be swallowed per request (preventDefault), which idb's
-// promise wrappers cannot express.
+// order IS insertion order and replay is one getAll [STORE1]; a UNIQUE
+// multiEntry index on `id` makes the log dedup by op id across tabs [STORE3].
+// Object store `meta`: the replica's identity and settings.
+// A record holds one op (`{ id, bytes }`, the only shape of version 1) or a
+// run of consecutive ops (`{ id: [ids], bytes: concatenated, ends }`,
+// STORE15): in Chromium every record is a structured clone and a request to
+// the browser process, which cost more than the op's verification during a
+// catch-up; packed, a run of ~70 ops costs one. The multiEntry index gives
+// every op of a run its own unique entry, so dedup, `has` and `loadAfter`
+// work per op in both shapes.
+// Reads go through `idb`; the append hot path uses the raw requests.
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import {
   assertRange,
@@ -18,17 +23,79 @@ import {
   type StoredOp,
 } from './op-store';
 
-const DB_VERSION = 1;
+/** 2: the `id` index became multiEntry, for packed records (STORE15). */
+export const DB_VERSION = 2;
 const DEFAULT_CHUNK_SIZE = 1000;
+/**
+ * A packed record holds at most this many bytes of ops: Chromium wraps a
+ * value over 64 KiB into a Blob (a file beside the database, read back with
+ * more IPC), so records stay under it with room for the ids.
+ */
+const RECORD_BYTES = 40 * 1024;
+/** …and at most this many ops. */
+const RECORD_OPS = 256;
 
-interface OpRecord {
+/** Version 1's only shape, still written for a run of one op. */
+interface SingleRecord {
   id: string;
   bytes: Uint8Array;
 }
 
+/** A run of consecutive ops: op i is bytes[ends[i − 1] ?? 0, ends[i]) (STORE15). */
+interface PackedRecord {
+  id: string[];
+  bytes: Uint8Array;
+  ends: Uint32Array;
+}
+
+type OpRecord = SingleRecord | PackedRecord;
+
 interface RoomDb extends DBSchema {
   ops: { key: number; value: OpRecord; indexes: { id: string } };
   meta: { key: string; value: unknown };
+}
+
+/** How many ops a record holds. */
+function opsIn(r: OpRecord): number {
+  return typeof r.id === 'string' ? 1 : r.id.length;
+}
+
+/** Appends the ops of record r from its `skip`-th on (at most `limit`) to out. Views share the record's buffer. */
+function unpack(r: OpRecord, out: StoredOp[], skip = 0, limit = Infinity): void {
+  if (typeof r.id === 'string') {
+    if (skip === 0 && limit > 0) out.push({ id: r.id, bytes: (r as SingleRecord).bytes });
+    return;
+  }
+  const { id: ids, bytes, ends } = r as PackedRecord;
+  const stop = Math.min(ids.length, skip + limit);
+  for (let i = skip; i < stop; i++) out.push({ id: ids[i]!, bytes: bytes.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!) });
+}
+
+/** A chunk as records: runs of ops up to RECORD_BYTES / RECORD_OPS; a run of one is a single record. */
+function packRecords(ops: readonly StoredOp[]): OpRecord[] {
+  const out: OpRecord[] = [];
+  for (let i = 0; i < ops.length;) {
+    let j = i;
+    let size = 0;
+    while (j < ops.length && j - i < RECORD_OPS && (j === i || size + ops[j]!.bytes.length <= RECORD_BYTES)) size += ops[j++]!.bytes.length;
+    if (j - i === 1) {
+      out.push({ id: ops[i]!.id, bytes: ownedBytes(ops[i]!.bytes) });
+    } else {
+      const bytes = new Uint8Array(size);
+      const ends = new Uint32Array(j - i);
+      const ids: string[] = [];
+      let at = 0;
+      for (let k = i; k < j; k++) {
+        bytes.set(ops[k]!.bytes, at);
+        at += ops[k]!.bytes.length;
+        ends[k - i] = at;
+        ids.push(ops[k]!.id);
+      }
+      out.push({ id: ids, bytes, ends });
+    }
+    i = j;
+  }
+  return out;
 }
 
 /**
@@ -59,8 +126,8 @@ export function roomDatabaseName(roomId: string): string {
 export class IdbOpStore implements OpStore, MetaStore {
   private closed = false;
   private tail: Promise<unknown> = Promise.resolve();
-  /** Where the last loadFrom ended: the position after it, and the key of the record before that position. */
-  private positionHint: { position: number; key: number } | undefined;
+  /** Where the last loadFrom ended: the position after it, found as op `skip` of record `key` on (skip may equal its count). */
+  private positionHint: { position: number; key: number; skip: number } | undefined;
   private readonly db: IDBPDatabase<RoomDb>;
 
   private constructor(
@@ -97,9 +164,15 @@ export class IdbOpStore implements OpStore, MetaStore {
       request.onupgradeneeded = (event) => {
         const db = request.result;
         if (event.oldVersion < 1) {
-          const ops = db.createObjectStore('ops', { autoIncrement: true });
-          ops.createIndex('id', 'id', { unique: true });
+          db.createObjectStore('ops', { autoIncrement: true }).createIndex('id', 'id', { unique: true, multiEntry: true });
           db.createObjectStore('meta');
+        } else if (event.oldVersion < 2) {
+          // Version 1 records stay as they are (one op each, a string id: one
+          // index entry); only the index is rebuilt as multiEntry, inside this
+          // upgrade transaction, so an interrupted upgrade changes nothing (STORE15).
+          const ops = request.transaction!.objectStore('ops');
+          ops.deleteIndex('id');
+          ops.createIndex('id', 'id', { unique: true, multiEntry: true });
         }
       };
       // Another tab holds an older version open and did not close on versionchange.
@@ -174,7 +247,9 @@ export class IdbOpStore implements OpStore, MetaStore {
     this.ensureOpen();
     try {
       const records = await this.db.getAll('ops'); // key order = insertion order [STORE1]
-      return records.map((r) => ({ id: r.id, bytes: r.bytes }));
+      const out: StoredOp[] = [];
+      for (const r of records) unpack(r, out);
+      return out;
     } catch (error) {
       throw toOpStoreError(error, 'loadAll failed');
     }
@@ -186,25 +261,57 @@ export class IdbOpStore implements OpStore, MetaStore {
     if (limit === 0) return [];
     try {
       const tx = this.db.transaction('ops', 'readonly');
-      let range: IDBKeyRange | undefined;
+      let at: { key: number; skip: number } | undefined;
       const hint = this.positionHint;
-      if (start > 0 && hint !== undefined && hint.position === start) {
+      if (hint !== undefined && hint.position === start) {
         // Reading on from where the last read ended (the background load of
         // a restored prefix reads the log in chunks): positions never move
-        // in an append-only log, so the key there is still the key.
-        range = IDBKeyRange.lowerBound(hint.key, true);
+        // in an append-only log, and records are never rewritten.
+        at = { key: hint.key, skip: hint.skip };
       } else if (start > 0) {
-        // Keys are auto-increment numbers but may have gaps (aborted writes
-        // still advance the generator), so position `start` is found by
-        // skipping `start` keys — a key cursor reads no values.
-        const cursor = await tx.store.openKeyCursor();
-        const at = cursor === null ? null : await cursor.advance(start);
-        if (at === null) return [];
-        range = IDBKeyRange.lowerBound(at.key);
+        // Keys are auto-increment numbers with gaps (aborted writes still
+        // advance the generator) and a record may hold a run of ops, so
+        // position `start` is found by counting ops record by record.
+        let cursor = await tx.store.openCursor();
+        let seen = 0;
+        while (cursor !== null) {
+          const n = opsIn(cursor.value);
+          if (seen + n > start) { at = { key: cursor.key, skip: start - seen }; break; }
+          seen += n;
+          cursor = await cursor.continue();
+        }
+        if (at === undefined) return [];
       }
-      const [records, keys] = await Promise.all([tx.store.getAll(range, limit), tx.store.getAllKeys(range, limit)]);
-      if (keys.length > 0) this.positionHint = { position: start + keys.length, key: keys[keys.length - 1]! };
-      return records.map((r) => ({ id: r.id, bytes: r.bytes }));
+      const out: StoredOp[] = [];
+      const want = limit ?? Infinity;
+      let range = at === undefined ? undefined : IDBKeyRange.lowerBound(at.key);
+      let skip = at?.skip ?? 0;
+      let last: { key: number; skip: number } | undefined;
+      // Records hold 1..RECORD_OPS ops: read a few, then as many as the ops
+      // per record seen so far suggest, so a chunk is neither read record by
+      // record nor far past its end.
+      let perRecord = 1;
+      while (out.length < want) {
+        const need = want - out.length + skip;
+        const count = want === Infinity ? undefined : Math.max(1, Math.min(need, Math.ceil(need / perRecord)));
+        const [records, keys] = await Promise.all([tx.store.getAll(range, count), tx.store.getAllKeys(range, count)]);
+        if (records.length === 0) break;
+        let ops = 0;
+        for (let i = 0; i < records.length && out.length < want; i++) {
+          const r = records[i]!;
+          const n = opsIn(r);
+          ops += n;
+          const take = Math.min(n - skip, want - out.length);
+          unpack(r, out, skip, take);
+          last = { key: keys[i]!, skip: skip + take };
+          skip = 0;
+        }
+        perRecord = Math.max(1, ops / records.length);
+        range = IDBKeyRange.lowerBound(keys[keys.length - 1]!, true);
+        if (count === undefined || records.length < count) break;
+      }
+      if (last !== undefined) this.positionHint = { position: start + out.length, ...last };
+      return out;
     } catch (error) {
       throw toOpStoreError(error, 'loadFrom failed');
     }
@@ -215,11 +322,15 @@ export class IdbOpStore implements OpStore, MetaStore {
     if (typeof id !== 'string') throw new TypeError('loadAfter: id must be a string');
     try {
       const tx = this.db.transaction('ops', 'readonly');
-      // The unique id index gives the op's key at once: no scan of the log before it.
+      // The unique id index gives the op's record at once: no scan of the log before it.
       const key = await tx.store.index('id').getKey(id);
       if (key === undefined) return undefined;
-      const records = await tx.store.getAll(IDBKeyRange.lowerBound(key, true));
-      return records.map((r) => ({ id: r.id, bytes: r.bytes }));
+      const records = await tx.store.getAll(IDBKeyRange.lowerBound(key));
+      const out: StoredOp[] = [];
+      const first = records[0];
+      if (first !== undefined && typeof first.id !== 'string') unpack(first, out, first.id.indexOf(id) + 1);
+      for (let i = 1; i < records.length; i++) unpack(records[i]!, out);
+      return out;
     } catch (error) {
       throw toOpStoreError(error, 'loadAfter failed');
     }
@@ -238,7 +349,8 @@ export class IdbOpStore implements OpStore, MetaStore {
   async count(): Promise<number> {
     this.ensureOpen();
     try {
-      return await this.db.count('ops');
+      // One index entry per op, in either record shape (STORE15).
+      return await this.db.countFromIndex('ops', 'id');
     } catch (error) {
       throw toOpStoreError(error, 'count failed');
     }
@@ -278,8 +390,23 @@ export class IdbOpStore implements OpStore, MetaStore {
     if (this.closed) throw new OpStoreError('closed', 'IdbOpStore is closed');
   }
 
-  /** One readwrite transaction for the chunk; resolves with how many were new once it commits. */
-  private appendChunk(chunk: readonly StoredOp[]): Promise<number> {
+  /** Stores one chunk in one transaction; resolves with how many ops were new once it commits. */
+  private async appendChunk(chunk: readonly StoredOp[]): Promise<number> {
+    if (this.strategy === 'constraint') {
+      const added = await this.addPacked(chunk);
+      if (added !== 'duplicate') return added;
+    }
+    return this.addFresh(chunk);
+  }
+
+  /**
+   * The fast path: the chunk as packed records, no lookups. A run that holds
+   * an id already stored (another tab wrote it, or a retried write had
+   * committed) fails the unique index; then the whole transaction is
+   * aborted — nothing of the chunk lands, so insertion order is untouched —
+   * and the chunk goes through addFresh [STORE3, STORE15].
+   */
+  private addPacked(chunk: readonly StoredOp[]): Promise<number | 'duplicate'> {
     return new Promise((resolve, reject) => {
       let tx: IDBTransaction;
       try {
@@ -290,49 +417,65 @@ export class IdbOpStore implements OpStore, MetaStore {
         reject(toOpStoreError(error, 'append failed'));
         return;
       }
-      let added = 0;
-      let skipped = 0;
-      // 'constraint' counts the duplicates (error events) instead of the
-      // successes: no JS callback per stored op on the hot path.
-      tx.oncomplete = () => resolve(this.strategy === 'constraint' ? chunk.length - skipped : added);
-      tx.onabort = () => reject(toOpStoreError(tx.error, 'append transaction aborted'));
-      const store = tx.objectStore('ops');
-      const onAdded = () => {
-        added++;
-      };
+      let duplicate = false;
+      tx.oncomplete = () => resolve(chunk.length);
+      tx.onabort = () => (duplicate ? resolve('duplicate') : reject(toOpStoreError(tx.error, 'append transaction aborted')));
       const onError = (event: Event) => {
-        // Already stored (maybe by another tab): skip it, keep the transaction [STORE3].
-        const request = event.target as IDBRequest;
-        if (request.error?.name === 'ConstraintError') {
-          skipped++;
-          event.preventDefault();
-          event.stopPropagation();
-        }
+        if ((event.target as IDBRequest).error?.name !== 'ConstraintError' || duplicate) return;
+        duplicate = true;
+        event.preventDefault();
+        try { tx.abort(); } catch { /* already finishing */ }
       };
       try {
-        if (this.strategy === 'constraint') {
-          for (const op of chunk) {
-            const request = store.add({ id: op.id, bytes: ownedBytes(op.bytes) });
-            request.onerror = onError;
-          }
-        } else {
-          const index = store.index('id');
-          for (const op of chunk) {
-            const lookup = index.getKey(op.id);
-            // Success callbacks fire in request order, so the adds keep the chunk's order.
-            lookup.onsuccess = () => {
-              if (lookup.result !== undefined) return;
-              store.add({ id: op.id, bytes: ownedBytes(op.bytes) }).onsuccess = onAdded;
-            };
-          }
-        }
+        const store = tx.objectStore('ops');
+        for (const record of packRecords(chunk)) store.add(record).onerror = onError;
       } catch (error) {
         reject(toOpStoreError(error, 'append failed'));
-        try {
-          tx.abort();
-        } catch {
-          // already finished
-        }
+        try { tx.abort(); } catch { /* already finished */ }
+      }
+    });
+  }
+
+  /**
+   * Looks every id up in the index first, then stores only the ops not yet
+   * stored, packed, in the same transaction (no other writer can interleave):
+   * the 'lookup' strategy, and the fallback of the fast path [STORE3].
+   */
+  private addFresh(chunk: readonly StoredOp[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let tx: IDBTransaction;
+      try {
+        tx = this.raw.transaction('ops', 'readwrite', { durability: 'relaxed' });
+      } catch (error) {
+        reject(toOpStoreError(error, 'append failed'));
+        return;
+      }
+      const fresh: StoredOp[] = [];
+      tx.oncomplete = () => resolve(fresh.length);
+      tx.onabort = () => reject(toOpStoreError(tx.error, 'append transaction aborted'));
+      try {
+        const store = tx.objectStore('ops');
+        const index = store.index('id');
+        let answered = 0;
+        const known: boolean[] = new Array<boolean>(chunk.length);
+        chunk.forEach((op, i) => {
+          const lookup = index.getKey(op.id);
+          lookup.onsuccess = () => {
+            known[i] = lookup.result !== undefined;
+            if (++answered < chunk.length) return;
+            // The last answer: every lookup is in; add the rest, in order.
+            for (let k = 0; k < chunk.length; k++) if (!known[k]) fresh.push(chunk[k]!);
+            try {
+              for (const record of packRecords(fresh)) store.add(record);
+            } catch (error) {
+              reject(toOpStoreError(error, 'append failed'));
+              try { tx.abort(); } catch { /* already finished */ }
+            }
+          };
+        });
+      } catch (error) {
+        reject(toOpStoreError(error, 'append failed'));
+        try { tx.abort(); } catch { /* already finished */ }
       }
     });
   }

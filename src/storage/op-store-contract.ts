@@ -336,6 +336,38 @@ export const opStoreContract: ReadonlyArray<ContractCase<OpStore>> = [
     },
   },
   {
+    rule: 'STORE15',
+    name: 'every op of a big batch is addressed singly: loadFrom at any position, loadAfter and has of any id, partial duplicates',
+    async run(make) {
+      const store = await make();
+      // Sizes vary from 1 byte to 70 KiB, so an adapter that stores runs of
+      // ops together splits them at every kind of boundary.
+      const sized = (n: number) => contractOp(n, n % 97 === 0 ? 70_000 + n : n % 13 === 0 ? 9_000 : 1 + ((n * 37) % 700));
+      const first = Array.from({ length: 600 }, (_, n) => sized(n));
+      assert((await store.append(first)) === 600, 'first batch stored');
+      // Half already stored (to be skipped), half new, interleaved.
+      const second = Array.from({ length: 400 }, (_, k) => sized(k % 2 === 0 ? 599 - k : 600 + k));
+      assert((await store.append(second)) === 200, 'only the new half stored');
+      const all = [...first, ...second.filter((_, k) => k % 2 === 1)];
+      assertSameOps(await store.loadAll(), all, 'loadAll');
+      assert((await store.count()) === all.length, 'count');
+      const reopened = await make();
+      for (const start of [0, 1, 2, 63, 64, 97, 255, 256, 257, 599, 600, 601, 799, 800]) {
+        assertSameOps(await reopened.loadFrom(start, 37), all.slice(start, start + 37), `loadFrom(${start}, 37)`);
+      }
+      let read: StoredOp[] = [];
+      for (let start = 0; start < all.length; start += 61) read = read.concat(await reopened.loadFrom(start, 61));
+      assertSameOps(read, all, 'consecutive chunks');
+      for (let i = 0; i < all.length; i += 41) {
+        assert(await reopened.has(all[i]!.id), `has op ${i}`);
+        assertSameOps((await reopened.loadAfter(all[i]!.id))!, all.slice(i + 1), `loadAfter op ${i}`);
+      }
+      assert(!(await reopened.has(contractOpId(5000))), 'has an unknown id');
+      await reopened.close();
+      await store.close();
+    },
+  },
+  {
     rule: 'STORE10',
     name: '5,000 ops of 200 bytes round-trip in order',
     async run(make) {

@@ -1,7 +1,9 @@
 // Browser harness: the OpStore and MetaStore contract suites (STYLE 3) against
-// IdbOpStore on Chromium's real IndexedDB; exposes `window.storeContract`.
+// IdbOpStore on Chromium's real IndexedDB, and IdbOpStore's own format cases
+// (packed records, version 1 logs: STORE15); exposes `window.storeContract`.
 import { IdbOpStore } from '../../../src/storage/idb-op-store';
 import { metaStoreContract, opStoreContract } from '../../../src/storage/op-store-contract';
+import { idbOpStoreCases } from '../../../src/storage/idb-op-store-cases';
 
 declare global {
   interface Window {
@@ -13,7 +15,7 @@ declare global {
 }
 
 let room = 0;
-const suites = { op: opStoreContract, meta: metaStoreContract } as const;
+const suites = { op: opStoreContract, meta: metaStoreContract, idb: idbOpStoreCases } as const;
 
 window.storeContract = {
   cases() {
@@ -21,10 +23,14 @@ window.storeContract = {
       suites[suite].map((c) => ({ suite, rule: c.rule, name: c.name })));
   },
   async run(suite, index) {
-    const c = suites[suite as keyof typeof suites][index]!;
+    const c = suites[suite as 'op' | 'meta'][index]!;
     const roomId = `contract-${Date.now()}-${room++}`; // fresh storage per case; every make() reopens it
     const opened: IdbOpStore[] = [];
     try {
+      if (suite === 'idb') {
+        await idbOpStoreCases[index]!.run(indexedDB, roomId);
+        return { ok: true };
+      }
       await c.run(async () => { const s = await IdbOpStore.open(roomId); opened.push(s); return s; });
       return { ok: true };
     } catch (e) {

@@ -22,6 +22,8 @@ interface Harness {
   ingestStats(): Promise<unknown>;
   /** Waits until the replica holds at least n ops; resolves with ms since the call. */
   waitForOps(n: number): Promise<number>;
+  /** Waits until at least n ops are written to IndexedDB and none is pending; resolves with ms since the call. */
+  waitForPersisted(n: number): Promise<number>;
 }
 
 declare global {
@@ -32,14 +34,18 @@ const client = new ReplicaClient();
 let stories = new Map<string, StoryView>();
 const seen = new Map<string, number>();
 let totalOps = 0;
+let persisted = 0;
+let persistPending = 0;
 const opWaiters: { n: number; resolve: () => void }[] = [];
+const persistWaiters: { n: number; resolve: () => void }[] = [];
 
 function applyPatch(p: BoardPatch): void {
-  const next = p.full ? new Map<string, StoryView>() : new Map(stories);
-  for (const id of p.removed) next.delete(id);
+  // In place, as the app's BoardMirror does: a copy of the whole map per
+  // patch made the page's cost grow with the board during a catch-up.
+  if (p.full) stories = new Map<string, StoryView>();
+  for (const id of p.removed) stories.delete(id);
   const at = performance.timeOrigin + performance.now();
-  for (const s of p.upserts) { next.set(s.id, s); if (!seen.has(s.title)) seen.set(s.title, at); }
-  stories = next;
+  for (const s of p.upserts) { stories.set(s.id, s); if (!seen.has(s.title)) seen.set(s.title, at); }
 }
 
 async function command(cmd: Parameters<ReplicaClient['command']>[0]): Promise<void> {
@@ -58,7 +64,10 @@ window.sync = {
       events: () => {},
       status: (s) => {
         totalOps = s.totalOps;
+        persisted = s.persist.persisted;
+        persistPending = s.persist.pending;
         for (const w of opWaiters.splice(0)) { if (totalOps >= w.n) w.resolve(); else opWaiters.push(w); }
+        for (const w of persistWaiters.splice(0)) { if (persisted >= w.n && persistPending === 0) w.resolve(); else persistWaiters.push(w); }
       },
       sync: () => {},
     }));
@@ -88,6 +97,11 @@ window.sync = {
   },
   setOnline(online) { return client.setOnline(online); },
   async ingestStats() { return (await client.dump()).ingest; },
+  waitForPersisted(n) {
+    const t0 = performance.now();
+    if (persisted >= n && persistPending === 0) return Promise.resolve(0);
+    return new Promise<void>((resolve) => persistWaiters.push({ n, resolve })).then(() => performance.now() - t0);
+  },
   waitForOps(n) {
     const t0 = performance.now();
     if (totalOps >= n) return Promise.resolve(0);

@@ -1,0 +1,130 @@
+// IdbOpStore cases beyond the shared contract, about its on-disk format
+// (STORE15): runs of ops packed into one record, and logs written by
+// version 1 (one record per op) opening, deduping and growing unchanged.
+// Framework-free like the contract suite, so vitest (fake-indexeddb) and the
+// Chromium harness (tests/e2e/storage) run the same cases.
+import { DB_VERSION, IdbOpStore, roomDatabaseName } from './idb-op-store';
+import { contractOp } from './op-store-contract';
+import type { StoredOp } from './op-store';
+
+export interface IdbCase {
+  readonly rule: string;
+  readonly name: string;
+  /** `factory` holds no database named after `roomId` yet. */
+  run(factory: IDBFactory, roomId: string): Promise<void>;
+}
+
+function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`case failed: ${message}`);
+}
+
+function assertSameOps(actual: readonly StoredOp[], expected: readonly StoredOp[], what: string): void {
+  assert(actual.length === expected.length, `${what}: expected ${expected.length} ops, got ${actual.length}`);
+  for (let i = 0; i < expected.length; i++) {
+    assert(actual[i]!.id === expected[i]!.id, `${what}: op ${i} has the wrong id`);
+    const a = actual[i]!.bytes, b = expected[i]!.bytes;
+    assert(a.length === b.length && a.every((x, k) => x === b[k]), `${what}: op ${i} bytes differ`);
+  }
+}
+
+function request<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
+}
+
+/** Opens the room's database at `version` with the raw API (no IdbOpStore). */
+function openRaw(factory: IDBFactory, roomId: string, version?: number, upgrade?: (db: IDBDatabase) => void): Promise<IDBDatabase> {
+  const r = version === undefined ? factory.open(roomDatabaseName(roomId)) : factory.open(roomDatabaseName(roomId), version);
+  if (upgrade) r.onupgradeneeded = () => upgrade(r.result);
+  return request(r);
+}
+
+/** Every raw record of the ops store, in key order. */
+async function rawRecords(factory: IDBFactory, roomId: string): Promise<{ id: unknown }[]> {
+  const db = await openRaw(factory, roomId);
+  try {
+    return await request(db.transaction('ops', 'readonly').objectStore('ops').getAll()) as { id: unknown }[];
+  } finally {
+    db.close();
+  }
+}
+
+export const idbOpStoreCases: readonly IdbCase[] = [
+  {
+    rule: 'STORE15',
+    name: 'a batch is stored as a few records holding runs of ops; a run of one op keeps the single-op shape',
+    async run(factory, roomId) {
+      const store = await IdbOpStore.open(roomId, { indexedDB: factory });
+      const batch = Array.from({ length: 1000 }, (_, n) => contractOp(n, 600));
+      assert((await store.append(batch)) === 1000, 'stored');
+      assert((await store.append([contractOp(5000, 100)])) === 1, 'a single op');
+      await store.close();
+      const records = await rawRecords(factory, roomId);
+      assert(records.length < 1000 / 50, `1,000 ops of 600 bytes take ${records.length} records`);
+      assert(typeof records[records.length - 1]!.id === 'string', 'a lone op is a single-op record');
+      const reopened = await IdbOpStore.open(roomId, { indexedDB: factory });
+      assertSameOps(await reopened.loadAll(), [...batch, contractOp(5000, 100)], 'loadAll');
+      await reopened.close();
+    },
+  },
+  {
+    rule: 'STORE15',
+    name: 'a version 1 log (one record per op) opens, upgrades its index, loads in order, dedups and grows',
+    async run(factory, roomId) {
+      const old = Array.from({ length: 300 }, (_, n) => contractOp(n, 1 + ((n * 53) % 900)));
+      // Exactly what version 1 created and wrote: auto-increment keys, a
+      // unique (not multiEntry) `id` index, `{ id, bytes }` records, and meta.
+      const v1 = await openRaw(factory, roomId, 1, (db) => {
+        db.createObjectStore('ops', { autoIncrement: true }).createIndex('id', 'id', { unique: true });
+        db.createObjectStore('meta');
+      });
+      const tx = v1.transaction(['ops', 'meta'], 'readwrite');
+      for (const op of old) tx.objectStore('ops').add({ id: op.id, bytes: op.bytes });
+      tx.objectStore('meta').put({ slot: 1 }, 'identity');
+      await new Promise<void>((resolve, reject) => { tx.oncomplete = () => resolve(); tx.onabort = () => reject(tx.error); });
+      v1.close();
+
+      const store = await IdbOpStore.open(roomId, { indexedDB: factory });
+      assertSameOps(await store.loadAll(), old, 'the old log loads in order');
+      assert((await store.count()) === 300, 'count');
+      assert(await store.has(old[123]!.id), 'has an old op');
+      assertSameOps((await store.loadAfter(old[250]!.id))!, old.slice(251), 'loadAfter an old op');
+      assertSameOps(await store.loadFrom(150, 20), old.slice(150, 170), 'loadFrom in the old log');
+      assert(((await store.get('identity')) as { slot: number }).slot === 1, 'meta kept');
+      // Old ops are recognised as duplicates by the packed fast path too.
+      const next = [...old.slice(280), ...Array.from({ length: 200 }, (_, k) => contractOp(300 + k, 500)), old[0]!];
+      assert((await store.append(next)) === 200, 'only the new ops stored');
+      const all = [...old, ...next.slice(20, 220)];
+      assertSameOps(await store.loadAll(), all, 'old then new, in order');
+      assertSameOps(await store.loadFrom(290, 30), all.slice(290, 320), 'loadFrom across the formats');
+      assertSameOps((await store.loadAfter(old[299]!.id))!, all.slice(300), 'loadAfter the last old op');
+      await store.close();
+
+      const db = await openRaw(factory, roomId);
+      assert(db.version === DB_VERSION, `upgraded to version ${DB_VERSION}`);
+      const index = db.transaction('ops', 'readonly').objectStore('ops').index('id');
+      assert(index.unique && index.multiEntry, 'the id index is unique and multiEntry');
+      db.close();
+      const reopened = await IdbOpStore.open(roomId, { indexedDB: factory });
+      assertSameOps(await reopened.loadAll(), all, 'after reopen');
+      assert((await reopened.count()) === all.length, 'count after reopen');
+      await reopened.close();
+    },
+  },
+  {
+    rule: 'STORE15',
+    name: 'another instance wrote some ops of a batch: the batch lands whole, in order, without them',
+    async run(factory, roomId) {
+      const a = await IdbOpStore.open(roomId, { indexedDB: factory });
+      const b = await IdbOpStore.open(roomId, { indexedDB: factory });
+      const batch = Array.from({ length: 500 }, (_, n) => contractOp(n, 300));
+      const otherTab = [batch[10]!, batch[250]!, batch[499]!];
+      assert((await b.append(otherTab)) === 3, 'the other tab stored 3');
+      assert((await a.append(batch)) === 497, 'the rest stored');
+      const expected = [...otherTab, ...batch.filter((op) => !otherTab.includes(op))];
+      assertSameOps(await a.loadAll(), expected, 'one log, first occurrence kept');
+      assertSameOps(await b.loadFrom(100, 50), expected.slice(100, 150), 'loadFrom through the other instance');
+      await a.close();
+      await b.close();
+    },
+  },
+];
