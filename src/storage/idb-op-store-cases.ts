@@ -1,6 +1,7 @@
 // IdbOpStore cases beyond the shared contract, about its on-disk format
-// (STORE15): runs of ops packed into one record, and logs written by
-// version 1 (one record per op) opening, deduping and growing unchanged.
+// (STORE15): runs of ops packed into one record in new databases, and logs
+// written by version 1 (one record per op) opening, deduping and growing
+// unchanged (or upgraded, where the factory cannot list its databases).
 // Framework-free like the contract suite, so vitest (fake-indexeddb) and the
 // Chromium harness (tests/e2e/storage) run the same cases.
 import { DB_VERSION, IdbOpStore, roomDatabaseName } from './idb-op-store';
@@ -48,6 +49,45 @@ async function rawRecords(factory: IDBFactory, roomId: string): Promise<{ id: un
   }
 }
 
+/** Writes exactly what version 1 created and wrote: auto-increment keys, a unique (not multiEntry) `id` index, `{ id, bytes }` records, and meta. */
+async function writeVersion1(factory: IDBFactory, roomId: string): Promise<StoredOp[]> {
+  const old = Array.from({ length: 300 }, (_, n) => contractOp(n, 1 + ((n * 53) % 900)));
+  const v1 = await openRaw(factory, roomId, 1, (db) => {
+    db.createObjectStore('ops', { autoIncrement: true }).createIndex('id', 'id', { unique: true });
+    db.createObjectStore('meta');
+  });
+  const tx = v1.transaction(['ops', 'meta'], 'readwrite');
+  for (const op of old) tx.objectStore('ops').add({ id: op.id, bytes: op.bytes });
+  tx.objectStore('meta').put({ slot: 1 }, 'identity');
+  await new Promise<void>((resolve, reject) => { tx.oncomplete = () => resolve(); tx.onabort = () => reject(tx.error); });
+  v1.close();
+  return old;
+}
+
+/** Opens the old log through IdbOpStore, checks every read, appends new and old ops, reopens; returns the whole log. */
+async function useOldLog(factory: IDBFactory, roomId: string, old: StoredOp[]): Promise<StoredOp[]> {
+  const store = await IdbOpStore.open(roomId, { indexedDB: factory });
+  assertSameOps(await store.loadAll(), old, 'the old log loads in order');
+  assert((await store.count()) === 300, 'count');
+  assert(await store.has(old[123]!.id), 'has an old op');
+  assertSameOps((await store.loadAfter(old[250]!.id))!, old.slice(251), 'loadAfter an old op');
+  assertSameOps(await store.loadFrom(150, 20), old.slice(150, 170), 'loadFrom in the old log');
+  assert(((await store.get('identity')) as { slot: number }).slot === 1, 'meta kept');
+  // Old ops are recognised as duplicates on the fast path too.
+  const next = [...old.slice(280), ...Array.from({ length: 200 }, (_, k) => contractOp(300 + k, 500)), old[0]!];
+  assert((await store.append(next)) === 200, 'only the new ops stored');
+  const all = [...old, ...next.slice(20, 220)];
+  assertSameOps(await store.loadAll(), all, 'old then new, in order');
+  assertSameOps(await store.loadFrom(290, 30), all.slice(290, 320), 'loadFrom across old and new');
+  assertSameOps((await store.loadAfter(old[299]!.id))!, all.slice(300), 'loadAfter the last old op');
+  await store.close();
+  const reopened = await IdbOpStore.open(roomId, { indexedDB: factory });
+  assertSameOps(await reopened.loadAll(), all, 'after reopen');
+  assert((await reopened.count()) === all.length, 'count after reopen');
+  await reopened.close();
+  return all;
+}
+
 export const idbOpStoreCases: readonly IdbCase[] = [
   {
     rule: 'STORE15',
@@ -68,46 +108,33 @@ export const idbOpStoreCases: readonly IdbCase[] = [
   },
   {
     rule: 'STORE15',
-    name: 'a version 1 log (one record per op) opens, upgrades its index, loads in order, dedups and grows',
+    name: 'a version 1 log (one record per op) opens as it is: no upgrade, still one record per op, loads, dedups and grows in order',
     async run(factory, roomId) {
-      const old = Array.from({ length: 300 }, (_, n) => contractOp(n, 1 + ((n * 53) % 900)));
-      // Exactly what version 1 created and wrote: auto-increment keys, a
-      // unique (not multiEntry) `id` index, `{ id, bytes }` records, and meta.
-      const v1 = await openRaw(factory, roomId, 1, (db) => {
-        db.createObjectStore('ops', { autoIncrement: true }).createIndex('id', 'id', { unique: true });
-        db.createObjectStore('meta');
-      });
-      const tx = v1.transaction(['ops', 'meta'], 'readwrite');
-      for (const op of old) tx.objectStore('ops').add({ id: op.id, bytes: op.bytes });
-      tx.objectStore('meta').put({ slot: 1 }, 'identity');
-      await new Promise<void>((resolve, reject) => { tx.oncomplete = () => resolve(); tx.onabort = () => reject(tx.error); });
-      v1.close();
-
-      const store = await IdbOpStore.open(roomId, { indexedDB: factory });
-      assertSameOps(await store.loadAll(), old, 'the old log loads in order');
-      assert((await store.count()) === 300, 'count');
-      assert(await store.has(old[123]!.id), 'has an old op');
-      assertSameOps((await store.loadAfter(old[250]!.id))!, old.slice(251), 'loadAfter an old op');
-      assertSameOps(await store.loadFrom(150, 20), old.slice(150, 170), 'loadFrom in the old log');
-      assert(((await store.get('identity')) as { slot: number }).slot === 1, 'meta kept');
-      // Old ops are recognised as duplicates by the packed fast path too.
-      const next = [...old.slice(280), ...Array.from({ length: 200 }, (_, k) => contractOp(300 + k, 500)), old[0]!];
-      assert((await store.append(next)) === 200, 'only the new ops stored');
-      const all = [...old, ...next.slice(20, 220)];
-      assertSameOps(await store.loadAll(), all, 'old then new, in order');
-      assertSameOps(await store.loadFrom(290, 30), all.slice(290, 320), 'loadFrom across the formats');
-      assertSameOps((await store.loadAfter(old[299]!.id))!, all.slice(300), 'loadAfter the last old op');
-      await store.close();
-
+      const old = await writeVersion1(factory, roomId);
+      const all = await useOldLog(factory, roomId, old);
+      const db = await openRaw(factory, roomId);
+      assert(db.version === 1, 'still version 1');
+      assert(!db.transaction('ops', 'readonly').objectStore('ops').index('id').multiEntry, 'the index was not rebuilt');
+      db.close();
+      const records = await rawRecords(factory, roomId);
+      assert(records.length === all.length && records.every((r) => typeof r.id === 'string'), 'one record per op');
+    },
+  },
+  {
+    rule: 'STORE15',
+    name: 'where the factory cannot list its databases, a version 1 log is upgraded in place and loses nothing',
+    async run(factory, roomId) {
+      const old = await writeVersion1(factory, roomId);
+      // The same factory without databases(): the open cannot tell the version, and upgrades.
+      const blind = { open: (name: string, version?: number) => factory.open(name, version), deleteDatabase: (name: string) => factory.deleteDatabase(name), cmp: (a: unknown, b: unknown) => factory.cmp(a, b) } as unknown as IDBFactory;
+      await useOldLog(blind, roomId, old);
       const db = await openRaw(factory, roomId);
       assert(db.version === DB_VERSION, `upgraded to version ${DB_VERSION}`);
       const index = db.transaction('ops', 'readonly').objectStore('ops').index('id');
       assert(index.unique && index.multiEntry, 'the id index is unique and multiEntry');
       db.close();
-      const reopened = await IdbOpStore.open(roomId, { indexedDB: factory });
-      assertSameOps(await reopened.loadAll(), all, 'after reopen');
-      assert((await reopened.count()) === all.length, 'count after reopen');
-      await reopened.close();
+      const records = await rawRecords(factory, roomId);
+      assert(records.length < 300 + 200, 'the ops appended after the upgrade share records');
     },
   },
   {
