@@ -2,6 +2,7 @@
 // docs/SPEC.md). Every op has exactly one encoding: minimal varints, sorted
 // deps, fixed tags, no trailing bytes. The decoder rejects anything else, so
 // one op can never travel under two ids.
+import { ByteWriter } from './byte-writer.js';
 import { compareBytes, fromHex, hexNibble, toHex, utf8Decode, utf8Encode } from './bytes.js';
 import { sha256 } from './hash.js';
 import {
@@ -12,23 +13,14 @@ import {
 /** Programmer misuse of the encoder (a bad local value), never hostile input. */
 export class EncodeError extends TypeError {}
 
-class Writer {
+class Writer extends ByteWriter {
   // One scratch buffer reused by every encode (the core is synchronous, so
-  // encodes never interleave); result() copies out exactly what was written.
-  private static scratch = new Uint8Array(4096);
-  private buf = Writer.scratch;
-  length = 0;
-  private reserve(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
-    if (size <= LIMITS.maxOpBytes * 2) Writer.scratch = next;
+  // encodes never interleave); copy() takes out exactly what was written.
+  private static scratch: Uint8Array = new Uint8Array(4096);
+  constructor() { super(Writer.scratch); }
+  protected override grew(next: Uint8Array): void {
+    if (next.length <= LIMITS.maxOpBytes * 2) Writer.scratch = next;
   }
-  byte(b: number): void { this.reserve(1); this.buf[this.length++] = b; }
-  bytes(b: Uint8Array): void { this.reserve(b.length); this.buf.set(b, this.length); this.length += b.length; }
   /** 32 bytes from 64 lowercase hex characters, written in place; false when `hex` is not that. */
   hexId(hex: string): boolean {
     if (typeof hex !== 'string' || hex.length !== 64) return false;
@@ -43,10 +35,9 @@ class Writer {
     this.length += 32;
     return true;
   }
-  uvarint(n: number): void {
+  override uvarint(n: number): void {
     if (!Number.isSafeInteger(n) || n < 0) throw new EncodeError(`not a uint: ${n}`);
-    while (n >= 0x80) { this.byte((n % 0x80) | 0x80); n = Math.floor(n / 0x80); }
-    this.byte(n);
+    super.uvarint(n);
   }
   string(s: string, max: number): void {
     // ASCII fast path (keys, ids, most values): one byte per char, written in
@@ -67,12 +58,6 @@ class Writer {
     if (b.length > max) throw new RangeError(`string of ${b.length} bytes exceeds ${max}`);
     this.uvarint(b.length);
     this.bytes(b);
-  }
-  /** A copy of what was written, with `room` zero bytes after it. */
-  result(room = 0): Uint8Array {
-    const out = new Uint8Array(this.length + room);
-    out.set(this.buf.subarray(0, this.length));
-    return out;
   }
 }
 
@@ -152,7 +137,7 @@ export function encodeUnsigned(header: OpHeader, actions: readonly LocalAction[]
   }
   // The decoder rejects signed ops over maxOpBytes (CORE11): never build one.
   if (w.length + SIG_BYTES > LIMITS.maxOpBytes) throw new RangeError(`op of ${w.length + SIG_BYTES} bytes exceeds ${LIMITS.maxOpBytes}`);
-  const signed = w.result(SIG_BYTES);
+  const signed = w.copy(SIG_BYTES);
   return { body: signed.subarray(0, w.length), signed };
 }
 

@@ -2,6 +2,7 @@
 export * from './op.js';
 export { decodeOp, encodeBody, joinSigned, EncodeError, type DecodeResult } from './codec.js';
 export { toHex, fromHex, isHex, utf8Encode, utf8Decode } from './bytes.js';
+export { ByteWriter } from './byte-writer.js';
 export { sha256 } from './hash.js';
 export {
   keyPairFromSeed, signBytes, verifyBytes, nobleVerifyBatch,

@@ -24,6 +24,7 @@
 // A register's or element's stamp is (op's lamport, op's author, op, action
 // index), and an element's id is its stamp's action: both are rebuilt from
 // the op table rather than stored twice.
+import { ByteWriter } from './byte-writer.js';
 import { InvariantError } from './assert.js';
 import { utf8Decode, utf8Encode } from './bytes.js';
 import { Document, type AppliedOpMeta, type AuthorTip, type DocumentOptions } from './document.js';
@@ -52,24 +53,9 @@ export type SnapshotRestore =
   | { readonly ok: true; readonly doc: Document; readonly ops: number }
   | { readonly ok: false; readonly reason: string };
 
-class Writer {
-  buf = new Uint8Array(1 << 16);
-  length = 0;
+class Writer extends ByteWriter {
   private readonly scratch = new DataView(new ArrayBuffer(8));
-  private reserve(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
-  }
-  byte(b: number): void { this.reserve(1); this.buf[this.length++] = b; }
-  uvarint(n: number): void {
-    this.reserve(8);
-    while (n >= 0x80) { this.buf[this.length++] = (n % 0x80) | 0x80; n = Math.floor(n / 0x80); }
-    this.buf[this.length++] = n;
-  }
+  constructor() { super(new Uint8Array(1 << 16)); }
   ascii(s: string): void {
     this.reserve(s.length);
     for (let i = 0; i < s.length; i++) this.buf[this.length++] = s.charCodeAt(i);
@@ -176,9 +162,9 @@ export function encodeSnapshot(doc: Document): Uint8Array {
   table.text(JSON.stringify([...strings.keys()]));
   out.uvarint(table.length);
   const bytes = new Uint8Array(out.length + table.length + body.length);
-  bytes.set(out.buf.subarray(0, out.length));
-  bytes.set(table.buf.subarray(0, table.length), out.length);
-  bytes.set(body.buf.subarray(0, body.length), out.length + table.length);
+  bytes.set(out.written());
+  bytes.set(table.written(), out.length);
+  bytes.set(body.written(), out.length + table.length);
   new DataView(bytes.buffer).setUint32(SUM_AT, checksum(bytes), true);
   return bytes;
 }

@@ -5,7 +5,7 @@
 // transport frame (16 KiB, the data-channel chunk size) travels as `chunk`
 // frames that `ChunkAssembler` puts back together under its own caps (SYNC3).
 // Pure: imports only from src/core.
-import { fromHex, LIMITS, toHex, utf8Decode, utf8Encode } from '../core/index.js';
+import { ByteWriter, fromHex, LIMITS, toHex, utf8Decode, utf8Encode } from '../core/index.js';
 
 export const PROTOCOL_VERSION = 1;
 /** Largest frame handed to a transport (SYNC3). */
@@ -47,25 +47,12 @@ export type DecodeMessageResult = { ok: true; msg: SyncMessage } | { ok: false; 
 
 // ---- writing (programmer misuse throws: TypeError for shape, RangeError for caps) ----
 
-class Writer {
-  private buf: Uint8Array;
-  length = 0;
+class Writer extends ByteWriter {
   /** @param capacity expected size: an `ops` message is written without regrowing (catch-up sends 128 KiB ones). */
-  constructor(capacity = 64) { this.buf = new Uint8Array(capacity); }
-  private reserve(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.length));
-    this.buf = next;
-  }
-  byte(b: number): void { this.reserve(1); this.buf[this.length++] = b; }
-  bytes(b: Uint8Array): void { this.reserve(b.length); this.buf.set(b, this.length); this.length += b.length; }
-  uvarint(n: number): void {
+  constructor(capacity = 64) { super(new Uint8Array(capacity)); }
+  override uvarint(n: number): void {
     if (!Number.isSafeInteger(n) || n < 0 || n > LIMITS.maxCounter) throw new RangeError(`not a uint ≤ 2^48: ${n}`);
-    while (n >= 0x80) { this.byte((n % 0x80) | 0x80); n = Math.floor(n / 0x80); }
-    this.byte(n);
+    super.uvarint(n);
   }
   string(s: string, max: number): void {
     const b = typeof s === 'string' ? utf8Encode(s) : undefined;
