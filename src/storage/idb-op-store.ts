@@ -423,6 +423,18 @@ export class IdbOpStore implements OpStore, MetaStore {
     return this.addFresh(chunk);
   }
 
+  /** An append's transaction, or undefined once `reject` has been told why it could not start. */
+  private appendTransaction(reject: (error: OpStoreError) => void): IDBTransaction | undefined {
+    try {
+      // 'relaxed': no fsync per commit; the log is replicated to peers anyway
+      // and a lost tail is re-sent on the next sync. Ignored where unsupported.
+      return this.raw.transaction('ops', 'readwrite', { durability: 'relaxed' });
+    } catch (error) {
+      reject(toOpStoreError(error, 'append failed'));
+      return undefined;
+    }
+  }
+
   /**
    * The fast path: the chunk as packed records, no lookups. A run that holds
    * an id already stored (another tab wrote it, or a retried write had
@@ -432,15 +444,8 @@ export class IdbOpStore implements OpStore, MetaStore {
    */
   private addPacked(chunk: readonly StoredOp[]): Promise<number | 'duplicate'> {
     return new Promise((resolve, reject) => {
-      let tx: IDBTransaction;
-      try {
-        // 'relaxed': no fsync per commit; the log is replicated to peers anyway
-        // and a lost tail is re-sent on the next sync. Ignored where unsupported.
-        tx = this.raw.transaction('ops', 'readwrite', { durability: 'relaxed' });
-      } catch (error) {
-        reject(toOpStoreError(error, 'append failed'));
-        return;
-      }
+      const tx = this.appendTransaction(reject);
+      if (!tx) return;
       let duplicate = false;
       tx.oncomplete = () => resolve(chunk.length);
       tx.onabort = () => (duplicate ? resolve('duplicate') : reject(toOpStoreError(tx.error, 'append transaction aborted')));
@@ -467,13 +472,8 @@ export class IdbOpStore implements OpStore, MetaStore {
    */
   private addFresh(chunk: readonly StoredOp[]): Promise<number> {
     return new Promise((resolve, reject) => {
-      let tx: IDBTransaction;
-      try {
-        tx = this.raw.transaction('ops', 'readwrite', { durability: 'relaxed' });
-      } catch (error) {
-        reject(toOpStoreError(error, 'append failed'));
-        return;
-      }
+      const tx = this.appendTransaction(reject);
+      if (!tx) return;
       const fresh: StoredOp[] = [];
       tx.oncomplete = () => resolve(fresh.length);
       tx.onabort = () => reject(toOpStoreError(tx.error, 'append transaction aborted'));
