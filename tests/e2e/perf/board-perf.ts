@@ -192,28 +192,25 @@ async function withRoomDb<T>(page: Page, fn: string): Promise<T> {
   }, fn);
 }
 
-/** How many log records the snapshot the app stored covers (0 when none; REPL12). */
-export async function snapshotOps(page: Page): Promise<number> {
+/** How many log ops a derived record in the room's meta store covers (its `upTo`; 0 when none). */
+function metaUpTo(page: Page, key: string): Promise<number> {
   return withRoomDb<number>(page, `return new Promise((resolve, reject) => {
-    const r = db.transaction('meta').objectStore('meta').get('snapshot');
+    const r = db.transaction('meta').objectStore('meta').get(${JSON.stringify(key)});
     r.onsuccess = () => resolve(r.result && typeof r.result.upTo === 'number' ? r.result.upTo : 0);
     r.onerror = () => reject(r.error);
   });`);
 }
 
-/** How many log records the app's board-view cache covers (0 when none; REPL15). */
-export async function viewCacheOps(page: Page): Promise<number> {
-  return withRoomDb<number>(page, `return new Promise((resolve, reject) => {
-    const r = db.transaction('meta').objectStore('meta').get('boardView');
-    r.onsuccess = () => resolve(r.result && typeof r.result.upTo === 'number' ? r.result.upTo : 0);
-    r.onerror = () => reject(r.error);
-  });`);
-}
+/** How many log ops the snapshot the app stored covers (0 when none; REPL12). */
+export const snapshotOps = (page: Page): Promise<number> => metaUpTo(page, 'snapshot');
 
-/** How many op records the room's log holds. */
+/** How many log ops the app's board-view cache covers (0 when none; REPL15). */
+export const viewCacheOps = (page: Page): Promise<number> => metaUpTo(page, 'boardView');
+
+/** How many ops the room's log holds: one id-index entry per op, whether a record holds one op or a run (STORE15). */
 export async function logOps(page: Page): Promise<number> {
   return withRoomDb<number>(page, `return new Promise((resolve, reject) => {
-    const r = db.transaction('ops').objectStore('ops').count();
+    const r = db.transaction('ops').objectStore('ops').index('id').count();
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
   });`);
