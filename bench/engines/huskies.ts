@@ -107,7 +107,7 @@ export function mergeReplay(r: Replicas): number {
 
 /** The op log of a replica as stored: what the backup file and the store hold (id + bytes). */
 export function storedLog(doc: Document): { id: string; bytes: Uint8Array }[] {
-  return doc.ops().map((o) => ({ id: o.id, bytes: o.bytes }));
+  return doc.log().map((o) => ({ id: o.id, bytes: o.bytes }));
 }
 
 /** Loads a replica from its stored log (CORE14: trusted ids, no signature check). */

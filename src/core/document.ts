@@ -68,10 +68,21 @@ function resolveActions(actions: readonly LocalAction[], id: OpId): Action[] {
   return out;
 }
 
-interface AppliedMeta { readonly author: AuthorId; readonly seq: number; readonly lamport: number }
-
 /** An applied op's header metadata: what duplicate detection and header checks need. */
-export interface AppliedOpMeta extends AppliedMeta { readonly id: OpId }
+export interface AppliedOpMeta { readonly id: OpId; readonly author: AuthorId; readonly seq: number; readonly lamport: number }
+
+/**
+ * An applied op as the log keeps it (CORE17): its header metadata and its
+ * signed bytes. The decoded op is not kept: decoded, a board op's actions
+ * take ~4 KB of heap, its bytes ~0.5 KB; whoever needs actions decodes again.
+ */
+export interface LoggedOp extends AppliedOpMeta { readonly bytes: Uint8Array }
+
+/** A log entry: its bytes are missing only for a restored prefix not attached yet. */
+interface Entry extends AppliedOpMeta { bytes: Uint8Array | undefined }
+
+/** A restored prefix's op, before its bytes are attached (`restorePrefix` keeps the object). */
+export interface PrefixEntry extends AppliedOpMeta { readonly bytes: undefined }
 
 /** An author's chain tip: highest applied seq (first applied on a tie), its op, and the author's op count. */
 export interface AuthorTip { readonly author: AuthorId; readonly seq: number; readonly id: OpId; readonly count: number }
@@ -90,8 +101,9 @@ export interface DocumentOptions {
 
 export class Document {
   readonly state = new DocState();
-  private readonly log: Op[] = [];
-  private readonly applied = new Map<OpId, AppliedMeta>();
+  /** The applied ops in insertion order; `applied` maps ids to the same entries. */
+  private readonly entries: Entry[] = [];
+  private readonly applied = new Map<OpId, Entry>();
   private readonly headSet = new Set<OpId>();
   private readonly lastByAuthor = new Map<AuthorId, { seq: number; id: OpId; count: number }>();
   private readonly pendingLocal = new Map<AuthorId, { prepared: PreparedOp; draft: Op }>();
@@ -99,9 +111,9 @@ export class Document {
   private clock = 0;
   private readonly validate: OpValidator | undefined;
   /**
-   * Applied ops at the front of the log whose decoded form is not held: a
-   * document restored from a snapshot knows their metadata (`applied`) but
-   * gets the ops themselves later, through `attachPrefix`.
+   * Applied ops at the front of the log whose bytes are not held: a document
+   * restored from a snapshot knows their metadata but gets their bytes later,
+   * through `attachPrefix`.
    */
   private detached = 0;
 
@@ -290,8 +302,9 @@ export class Document {
 
   private applyValid(op: Op): void {
     this.state.apply(op);
-    this.log.push(op);
-    this.applied.set(op.id, { author: op.author, seq: op.seq, lamport: op.lamport });
+    const entry: Entry = { id: op.id, author: op.author, seq: op.seq, lamport: op.lamport, bytes: op.bytes };
+    this.entries.push(entry);
+    this.applied.set(op.id, entry);
     if (op.prev !== null) this.headSet.delete(op.prev);
     for (const d of op.deps) this.headSet.delete(d);
     this.headSet.add(op.id);
@@ -307,8 +320,8 @@ export class Document {
   // ---- snapshots (src/core/snapshot.ts) ----
 
   /** Every applied op's header metadata, in apply (insertion) order. */
-  *appliedMeta(): IterableIterator<AppliedOpMeta> {
-    for (const [id, m] of this.applied) yield { id, author: m.author, seq: m.seq, lamport: m.lamport };
+  appliedMeta(): readonly AppliedOpMeta[] {
+    return this.entries;
   }
 
   /** The heads in the order they became heads (prepare breaks Lamport ties by it, so a snapshot keeps it). */
@@ -324,13 +337,16 @@ export class Document {
   /**
    * Makes an empty document hold a log prefix as a snapshot recorded it: the
    * applied ops' metadata in apply order, author tips, heads and clock. The
-   * state is restored separately (DocState.restore*). The decoded ops come
-   * later through `attachPrefix`; until then `ops()` throws.
+   * state is restored separately (DocState.restore*). The ops' bytes come
+   * later through `attachPrefix`; until then `log()` and `ops()` throw.
    */
-  restorePrefix(meta: readonly AppliedOpMeta[], tips: readonly AuthorTip[], heads: readonly OpId[], clock: number): void {
+  restorePrefix(meta: readonly PrefixEntry[], tips: readonly AuthorTip[], heads: readonly OpId[], clock: number): void {
     assert(this.applied.size === 0 && this.buffer.size === 0 && this.pendingLocal.size === 0, 'restore into a document that is not empty');
-    // The metadata objects are kept as they are (no copy: a restore holds ~100k of them).
-    for (const m of meta) this.applied.set(m.id, m);
+    // The entries become the log's own (no copy: a restore holds ~100k of them); attachPrefix fills their bytes.
+    for (const m of meta) {
+      this.entries.push(m as Entry);
+      this.applied.set(m.id, m as Entry);
+    }
     for (const t of tips) this.lastByAuthor.set(t.author, { seq: t.seq, id: t.id, count: t.count });
     for (const h of heads) this.headSet.add(h);
     this.clock = clock;
@@ -343,20 +359,14 @@ export class Document {
   }
 
   /**
-   * Attaches the decoded ops of a restored prefix, in apply order (read back
-   * from the store). Throws unless they are exactly the prefix's ops.
+   * Attaches the signed bytes of a restored prefix, in apply order (read back
+   * from the store, with the ids they were stored under). Throws unless the
+   * ids are exactly the prefix's.
    */
-  attachPrefix(ops: readonly Op[]): void {
-    assert(ops.length === this.detached, `attachPrefix needs ${this.detached} ops, got ${ops.length}`);
-    let i = 0;
-    for (const id of this.applied.keys()) {
-      if (i === ops.length) break;
-      assert(ops[i]!.id === id, `attachPrefix: op ${i} is not the prefix's op`);
-      i++;
-    }
-    const tail = this.log.splice(0);
-    for (const op of ops) this.log.push(op);
-    for (const op of tail) this.log.push(op);
+  attachPrefix(records: readonly { readonly id: OpId; readonly bytes: Uint8Array }[]): void {
+    assert(records.length === this.detached, `attachPrefix needs ${this.detached} ops, got ${records.length}`);
+    for (let i = 0; i < records.length; i++) assert(records[i]!.id === this.entries[i]!.id, `attachPrefix: op ${i} is not the prefix's op`);
+    for (let i = 0; i < records.length; i++) this.entries[i]!.bytes = records[i]!.bytes;
     this.detached = 0;
   }
 
@@ -364,7 +374,7 @@ export class Document {
 
   /** Number of applied ops (attached or not). */
   get opCount(): number {
-    return this.detached + this.log.length;
+    return this.entries.length;
   }
 
   /** Whether an op is applied. */
@@ -372,15 +382,28 @@ export class Document {
     return this.applied.has(id);
   }
 
-  /** The applied op log in insertion order (read-only view). Throws while a restored prefix is not attached. */
-  ops(): readonly Op[] {
+  /** The applied op log in insertion order: metadata and bytes (read-only view). Throws while a restored prefix is not attached. */
+  log(): readonly LoggedOp[] {
     if (this.detached > 0) throw new InvariantError(`${this.detached} ops of the restored prefix are not attached yet`);
-    return this.log;
+    return this.entries as readonly LoggedOp[];
   }
 
-  /** The decoded ops applied after a restored prefix (the whole log when nothing is detached), in insertion order. */
-  attachedOps(): readonly Op[] {
-    return this.log;
+  /**
+   * The applied ops decoded again from their bytes, in insertion order (a
+   * new decode per call: tests and tools; see `log()` for the cheap view).
+   */
+  ops(): Op[] {
+    return this.log().map(decodeLogged);
+  }
+
+  /** The log entries applied after a restored prefix (the whole log when nothing is detached), in insertion order. */
+  attachedLog(): readonly LoggedOp[] {
+    return this.entries.slice(this.detached) as LoggedOp[];
+  }
+
+  /** The signed bytes of an applied op (undefined when not applied, or in a prefix not attached yet). */
+  bytesOf(id: OpId): Uint8Array | undefined {
+    return this.applied.get(id)?.bytes;
   }
 
   /** Ops with no applied successor, sorted. */
@@ -451,6 +474,13 @@ export interface CoreDump {
   authors: Record<AuthorId, { ops: number; maxSeq: number }>;
   buffered: { count: number; ops: { id: OpId; author: AuthorId; seq: number; missing: OpId[] }[] };
   stateHash: string;
+}
+
+/** Decodes a logged op again (its bytes were verified and applied, so they decode). */
+export function decodeLogged(entry: LoggedOp): Op {
+  const d = decodeOp(entry.bytes, entry.id);
+  if (!d.ok) throw new InvariantError(`a logged op does not decode: ${d.reason}`);
+  return d.op;
 }
 
 /** One batch of received ops on its way in; see `Document.beginIngest`. */

@@ -14,7 +14,7 @@ export { DEFAULT_BUFFER_LIMITS, type BufferLimits } from './buffer.js';
 export { DocState, FORBIDDEN_KEYS, type Container, type MapContainer, type ListContainer, type Json } from './state.js';
 export {
   Document, IngestSession, MAX_LAMPORT_JUMP,
-  type AppliedOpMeta, type AuthorTip,
+  decodeLogged, type AppliedOpMeta, type LoggedOp, type AuthorTip,
   type Outcome, type OutcomeStatus, type IngestResult, type PreparedOp, type CoreDump, type DocumentOptions, type OpValidator,
 } from './document.js';
 export { InvariantError, assert } from './assert.js';

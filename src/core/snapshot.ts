@@ -27,7 +27,7 @@
 import { ByteWriter } from './byte-writer.js';
 import { InvariantError } from './assert.js';
 import { utf8Decode, utf8Encode } from './bytes.js';
-import { Document, type AppliedOpMeta, type AuthorTip, type DocumentOptions } from './document.js';
+import { Document, type AuthorTip, type DocumentOptions, type PrefixEntry } from './document.js';
 import { LIMITS, ROOT, actionObjId, parseObjId, type ContainerKind, type ObjId, type OpId, type Value } from './op.js';
 import type { Stamp } from './stamp.js';
 import { ListElement } from './list.js';
@@ -291,14 +291,14 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
   for (let i = 0; i < authorCount; i++) authors.push(authorsText.slice(i * 64, i * 64 + 64));
   const opCount = r.count(64 + 3);
   const idsText = r.hex(opCount * 64);
-  const meta: AppliedOpMeta[] = new Array(opCount);
+  const meta: PrefixEntry[] = new Array(opCount);
   for (let i = 0; i < opCount; i++) {
     const a = authors[r.uvarint()];
     if (a === undefined) throw new Refused('op author out of range');
     const seq = r.uvarint();
     const lamport = r.uvarint();
     if (seq < 1 || lamport < 1 || seq > LIMITS.maxCounter || lamport > LIMITS.maxCounter) throw new Refused('op seq or lamport out of range');
-    meta[i] = { id: idsText.slice(i * 64, i * 64 + 64), author: a, seq, lamport };
+    meta[i] = { id: idsText.slice(i * 64, i * 64 + 64), author: a, seq, lamport, bytes: undefined };
   }
   const op = (i: number) => { const m = meta[i]; if (m === undefined) throw new Refused('op index out of range'); return m; };
   const clock = r.uvarint();

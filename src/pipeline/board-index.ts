@@ -115,8 +115,11 @@ export class BoardIndex implements StoryLookup {
    * Folds in ops just applied to the document (in apply order) and returns the
    * batch's transition events; each event's author is the author of the last
    * op in the batch that touched the story (or the dependency that changed it).
+   * `note`, when given, hears which story each op touched (op k of `applied`;
+   * repeats possible): the replica's history index (REPL10) costs no lookup
+   * of its own.
    */
-  update(applied: readonly Op[], at: number): BoardEvent[] {
+  update(applied: readonly Op[], at: number, note?: (k: number, story: ObjId) => void): BoardEvent[] {
     this.folded += applied.length;
     const touched = new Map<ObjId, string>();
     let root = false;
@@ -126,7 +129,8 @@ export class BoardIndex implements StoryLookup {
     const storyOf = new Map<ObjId, ObjId | undefined>();
     let lastObj: ObjId | undefined;
     let lastStory: ObjId | undefined;
-    for (const op of applied) {
+    for (let k = 0; k < applied.length; k++) {
+      const op = applied[k]!;
       for (let i = 0; i < op.actions.length; i++) {
         const a = op.actions[i]!;
         // A container made by this action belongs to the story its parent
@@ -136,6 +140,7 @@ export class BoardIndex implements StoryLookup {
         const makes = a.type !== 'del' && isMake(a.value);
         if (a.obj === lastObj && lastStory !== undefined) {
           touched.set(lastStory, op.author);
+          note?.(k, lastStory);
           if (makes) storyOf.set(actionObjId(op.id, i), lastStory);
           continue;
         }
@@ -148,9 +153,9 @@ export class BoardIndex implements StoryLookup {
             // them (a list there once showed as a bad story here only, PIPE20).
             const elem = actionObjId(op.id, i);
             const story = makes && a.value.make === 'map' ? elem : undefined;
-            if (story !== undefined) touched.set(story, op.author);
+            if (story !== undefined) { touched.set(story, op.author); note?.(k, story); }
             if (makes) storyOf.set(elem, story);
-          } else if (a.type === 'del') touched.set(a.elem, op.author);
+          } else if (a.type === 'del') { touched.set(a.elem, op.author); note?.(k, a.elem); }
         } else if (this.maps.has(a.obj)) {
           root = true;
         } else {
@@ -160,7 +165,7 @@ export class BoardIndex implements StoryLookup {
           else { story = locate(state, a.obj)?.story; storyOf.set(a.obj, story); }
           lastObj = a.obj;
           lastStory = story;
-          if (story !== undefined) touched.set(story, op.author);
+          if (story !== undefined) { touched.set(story, op.author); note?.(k, story); }
           if (makes) storyOf.set(actionObjId(op.id, i), story);
         }
       }

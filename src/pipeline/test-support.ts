@@ -22,6 +22,6 @@ export function unsigned(doc: Document, author: string, actions: LocalAction[]):
 
 /** Sends every op `to` lacks from `from`, in `from`'s insertion order; returns the applied ops. */
 export function sync(from: Document, to: Document): Op[] {
-  const frames = from.ops().filter((o) => !to.has(o.id)).map((o) => o.bytes);
+  const frames = from.log().filter((o) => !to.has(o.id)).map((o) => o.bytes);
   return to.ingest(frames).applied;
 }

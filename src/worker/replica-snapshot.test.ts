@@ -14,6 +14,7 @@ import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
 import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';
 import { Replica } from './replica.js';
+import { historyOf } from './history.js';
 import { SNAPSHOT_KEY, type StoredSnapshot } from './snapshot-keeper.js';
 
 const seed = (n: number) => new Uint8Array(32).fill(n);
@@ -61,9 +62,12 @@ async function observable(r: Replica, ids: readonly string[]) {
   await r.logReady();
   // Timings (ingest phases) differ by run; everything else must be equal.
   const { generatedAt: _g, snapshot: _s, persisted: _p, ingest: _i, ...dump } = r.dump();
+  const history = await Promise.all(ids.map((id) => r.history(id)));
+  // REPL10: the story index picks exactly the ops a scan of the whole decoded log finds.
+  const names = r.view().names;
+  ids.forEach((id, i) => { const s = r.story(id); if (s) expect(history[i]).toEqual(historyOf(r.doc, s.elem, names)); });
   return {
-    hash: r.doc.stateHash(), dump, view: r.view(),
-    history: await Promise.all(ids.map((id) => r.history(id))),
+    hash: r.doc.stateHash(), dump, view: r.view(), history,
     export: await r.exportLog(),
     opsFor: r.opsFor({}), opsForSome: r.opsFor(r.versionVector()), heads: r.heads(), vv: r.versionVector(),
     getOps: r.getOps([...r.doc.appliedMeta()].filter((_, i) => i % 7 === 0).map((m) => m.id)),

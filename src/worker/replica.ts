@@ -4,7 +4,7 @@
 // Every change takes one path — sign → apply → persist → sync — and every
 // applied batch, local or remote, is folded into the board index, which
 // emits the transition events. Nothing polls.
-import { Document, toHex, type CoreDump, type IngestResult, type IngestSession, type LocalAction, type Op } from '../core/index.js';
+import { Document, decodeLogged, toHex, type CoreDump, type IngestResult, type IngestSession, type LocalAction, type Op } from '../core/index.js';
 import {
   BoardIndex, commandActions, dueAutomations, dueFor, newStoryId, validateOpForBoard,
   type BoardEvent, type BoardMeta, type BoardView, type Command, type StoryView,
@@ -18,7 +18,7 @@ import type { Verifier } from './verifier.js';
 import type { WireVerifier } from './wire-verifier.js';
 import { historyOf, type HistoryEntry } from './history.js';
 import { MAX_TIMER_MS } from './schedule.js';
-import { PrefixLog } from './prefix-log.js';
+import { StoryLog } from './story-log.js';
 import { firstScreen } from './view-cache.js';
 import { SNAPSHOT_KEY, SnapshotKeeper, openLog, type OpenedLog, type SnapshotStatus } from './snapshot-keeper.js';
 
@@ -91,9 +91,6 @@ export interface ReplicaDump extends CoreDump {
 
 type Listener<T> = (value: T) => void;
 
-interface EmptyPrefix { readonly length: 0; readonly bytes: readonly Uint8Array[]; get(id: string): undefined; opsOfStory(elem: string): Op[] }
-const EMPTY_PREFIX: EmptyPrefix = { length: 0, bytes: [], get: () => undefined, opsOfStory: () => [] };
-
 const now = (): number => globalThis.performance?.now() ?? 0;
 
 
@@ -113,7 +110,8 @@ export class Replica implements SyncHost {
   readonly replicaId: string;
   private index!: BoardIndex;
   private readonly persister: Persister;
-  private readonly byId = new Map<string, Op>();
+  /** Which log positions touched which story: history decodes just those (REPL10). */
+  private readonly stories = new StoryLog();
   private chain: Promise<unknown> = Promise.resolve();
   private readonly appliedListeners = new Set<(ops: { id: string; bytes: Uint8Array }[], origin: string) => void>();
   private readonly eventListeners = new Set<Listener<BoardEvent[]>>();
@@ -127,8 +125,6 @@ export class Replica implements SyncHost {
   private opened!: Omit<SnapshotStatus, 'stored' | 'writeBlocked' | 'prefixPending'>;
   /** Resolves once every applied op's bytes are at hand (at once, unless opened from a snapshot). */
   private prefixReady: Promise<void> = Promise.resolve();
-  /** The restored prefix's bytes and story index, once loaded (REPL13). */
-  private prefix: PrefixLog | undefined;
 
   private constructor(private readonly options: ReplicaOptions, doc: Document, persisted: number, keeper: (doc: Document, pending: () => number) => SnapshotKeeper) {
     this.doc = doc;
@@ -156,7 +152,7 @@ export class Replica implements SyncHost {
       { store: options.store, meta: options.meta, doc, schedule: options.schedule, now: clock, pendingPersist: pending, view: (): string => JSON.stringify(firstScreen(replica.index.view, replica.index.meta())) },
       { aligned: log.aligned, stored: log.stored, usable: log.ignored === null, ...(options.viewCacheCovers !== undefined ? { viewCovers: options.viewCacheCovers } : {}) },
     ));
-    for (const op of log.applied) replica.byId.set(op.id, op);
+    replica.stories.indexOps(log.applied, log.restored, log.doc.state);
     let t = clock();
     replica.index = new BoardIndex(replica.doc);
     log.openMs['boardIndex'] = clock() - t;
@@ -186,21 +182,20 @@ export class Replica implements SyncHost {
   /** Loads the restored prefix's records in the background (REPL13); a failing store is retried with backoff. */
   private async loadPrefix(): Promise<void> {
     for (let attempt = 0; !this.closed; attempt++) {
-      let prefix: PrefixLog | string;
+      let mismatch: string | undefined;
       try {
-        prefix = await PrefixLog.load(this.options.store, this.doc);
+        mismatch = await this.stories.loadPrefix(this.options.store, this.doc);
       } catch {
         await new Promise<void>((resolve) => this.options.schedule(resolve, Math.min(10_000, 250 * 2 ** attempt)));
         continue;
       }
-      if (typeof prefix === 'string') {
+      if (mismatch !== undefined) {
         // The snapshot did not match its log after all: never serve a wrong
         // answer. Drop the snapshot so that the next open replays the whole log.
-        console.error(`[huskies] the log does not match the snapshot (${prefix}); it is dropped and the next open replays the log`);
+        console.error(`[huskies] the log does not match the snapshot (${mismatch}); it is dropped and the next open replays the log`);
         await this.options.meta.set(SNAPSHOT_KEY, null).catch(() => undefined);
-        throw new Error(`the restored log cannot be served: ${prefix}`);
+        throw new Error(`the restored log cannot be served: ${mismatch}`);
       }
-      this.prefix = prefix;
       return;
     }
     throw new Error('the replica is closed');
@@ -214,16 +209,15 @@ export class Replica implements SyncHost {
     return this.prefixReady;
   }
 
-  /** The restored prefix (empty when the open replayed the whole log). Throws while it is loading: callers wait for logReady. */
-  private prefixOps(): PrefixLog | EmptyPrefix {
-    if (this.doc.detachedOps === 0) return EMPTY_PREFIX;
-    if (this.prefix === undefined) throw new Error('the restored log is still loading (await logReady)');
-    return this.prefix;
+  /** The whole op log, metadata and bytes. Throws while a restored prefix is loading: callers wait for logReady. */
+  private wholeLog(): ReturnType<Document['log']> {
+    if (this.doc.detachedOps > 0) throw new Error('the restored log is still loading (await logReady)');
+    return this.doc.log();
   }
 
   /** How the open went (cheap, unlike the dump): for the console and the perf harness. */
   openReport(): SnapshotStatus {
-    return { ...this.opened, prefixPending: this.prefix === undefined ? this.doc.detachedOps : 0, ...this.snapshots.status() };
+    return { ...this.opened, prefixPending: this.doc.detachedOps, ...this.snapshots.status() };
   }
 
   /** Writes the snapshot now if one is due (tests, and before a planned close). */
@@ -376,21 +370,14 @@ export class Replica implements SyncHost {
 
   opsFor(vv: Record<string, number>): Uint8Array[] {
     const out: Uint8Array[] = [];
-    const prefix = this.prefixOps();
-    let i = 0;
-    for (const m of this.doc.appliedMeta()) {
-      if (i === prefix.length) break;
-      if (m.seq > (vv[m.author] ?? 0)) out.push(prefix.bytes[i]!);
-      i++;
-    }
-    for (const op of this.doc.attachedOps()) if (op.seq > (vv[op.author] ?? 0)) out.push(op.bytes);
+    for (const op of this.wholeLog()) if (op.seq > (vv[op.author] ?? 0)) out.push(op.bytes);
     return out;
   }
 
   getOps(ids: readonly string[]): Uint8Array[] {
+    this.wholeLog(); // throws while a restored prefix loads, as opsFor does
     const out: Uint8Array[] = [];
-    const prefix = this.prefixOps();
-    for (const id of ids) { const bytes = this.byId.get(id)?.bytes ?? prefix.get(id); if (bytes) out.push(bytes); }
+    for (const id of ids) { const bytes = this.doc.bytesOf(id); if (bytes) out.push(bytes); }
     return out;
   }
 
@@ -403,12 +390,12 @@ export class Replica implements SyncHost {
 
   private afterApply(ops: readonly Op[], origin: string): void {
     if (ops.length === 0) return;
-    for (const op of ops) this.byId.set(op.id, op);
     // One record per op serves both the store and the sync sessions.
     const records = ops.map((op) => ({ id: op.id, bytes: op.bytes }));
     this.persister.enqueue(records);
     const t = now();
-    const events = this.index.update(ops, this.options.now());
+    const base = this.doc.opCount - ops.length;
+    const events = this.index.update(ops, this.options.now(), (k, story) => this.stories.note(base + k, story));
     this.ingestTimes.indexMs += now() - t;
     for (const l of this.appliedListeners) l(records, origin);
     if (events.length > 0) {
@@ -608,7 +595,8 @@ export class Replica implements SyncHost {
     await this.prefixReady;
     const story = this.index.story(storyId);
     if (!story) return [];
-    const ops = [...this.prefixOps().opsOfStory(story.elem), ...this.doc.attachedOps()];
+    const log = this.wholeLog();
+    const ops = this.stories.positions(story.elem).map((p) => decodeLogged(log[p]!));
     return historyOf(this.doc, story.elem, this.index.view.names, ops);
   }
 
@@ -634,7 +622,7 @@ export class Replica implements SyncHost {
   /** The op log as a backup file, in insertion order (after the whole log is loaded, REPL13). */
   async exportLog(): Promise<Uint8Array> {
     await this.prefixReady;
-    return encodeLogFile([...this.prefixOps().bytes, ...this.doc.attachedOps().map((op) => op.bytes)]);
+    return encodeLogFile(this.wholeLog().map((op) => op.bytes));
   }
 
   /** Imports a backup file: every op is verified again; reports what was rejected. */

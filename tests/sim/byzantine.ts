@@ -9,7 +9,7 @@
 import {
   ROOT, encodeBody, joinSigned, sha256, signBytes, toHex,
   Document,
-  type KeyPair, type LocalAction, type Op, type OpHeader, type OpId, type VerifyBatch,
+  type KeyPair, type LocalAction, type LoggedOp, type Op, type OpHeader, type OpId, type VerifyBatch,
 } from '../../src/core/index.js';
 import type { Prng } from '../support/prng.js';
 import { mapIds, randomBoardEdit, storiesList } from './board-edits.js';
@@ -87,9 +87,9 @@ export class Byzantine {
   }
 
   /** This author's latest op on a fork (the prev of the next). */
-  private chainHead(fork: Document): Op | undefined {
-    let best: Op | undefined;
-    for (const op of fork.ops()) if (op.author === this.author && (!best || op.seq > best.seq)) best = op;
+  private chainHead(fork: Document): LoggedOp | undefined {
+    let best: LoggedOp | undefined;
+    for (const op of fork.log()) if (op.author === this.author && (!best || op.seq > best.seq)) best = op;
     return best;
   }
 
@@ -108,8 +108,8 @@ export class Byzantine {
     return { author: this.author, seq: head ? head.seq + 1 : 1, lamport: fork.maxLamport + 1, prev: head?.id ?? null, deps };
   }
 
-  private anyOp(): Op | undefined {
-    const pool = [...this.forks[0].ops(), ...this.forks[1].ops()];
+  private anyOp(): LoggedOp | undefined {
+    const pool = [...this.forks[0].log(), ...this.forks[1].log()];
     return pool.length === 0 ? undefined : this.rng.pick(pool);
   }
 
@@ -133,7 +133,7 @@ export class Byzantine {
         return;
       }
       case 'flood-fork':
-        this.sendSome(fork.ops().filter((o) => o.author === this.author).map((o) => o.bytes));
+        this.sendSome(fork.log().filter((o) => o.author === this.author).map((o) => o.bytes));
         return;
       case 'garbage': {
         const junk: unknown[] = [
@@ -179,7 +179,7 @@ export class Byzantine {
       case 'forge-honest': {
         // An honest op's body with a junk signature (same id!), or a new op in an honest author's name.
         const victim = this.rng.pick(this.net.replicas);
-        const ops = victim.doc.ops().filter((o) => o.author === victim.author);
+        const ops = victim.doc.log().filter((o) => o.author === victim.author);
         if (ops.length > 0 && this.rng.chance(0.5)) {
           const o = this.rng.pick(ops);
           const b = o.bytes.slice();
@@ -203,7 +203,7 @@ export class Byzantine {
       }
       case 'bad-header': {
         const h = this.nextHeader(fork, fork.heads().filter((x) => x !== this.chainHead(fork)?.id));
-        const other = this.net.replicas[0]!.doc.ops()[0];
+        const other = this.net.replicas[0]!.doc.log()[0];
         const variants: OpHeader[] = [
           { ...h, lamport: h.lamport + 2 ** 21 },                                    // clock jump (CORE5)
           { ...h, lamport: 1, seq: h.seq },                                          // not after its deps

@@ -224,7 +224,7 @@ export class World {
   private pushMissing(src: Replica, dst: Replica): void {
     const frames: Uint8Array[] = [];
     const want = new Set(dst.doc.missingDependencies());
-    for (const op of src.doc.ops()) if (!dst.doc.has(op.id) || want.has(op.id)) frames.push(op.bytes);
+    for (const op of src.doc.log()) if (!dst.doc.has(op.id) || want.has(op.id)) frames.push(op.bytes);
     if (frames.length === 0) return;
     // Sometimes out of order: the receiver must buffer and release (CORE7).
     this.ingest(dst, src.index, this.rng.chance(0.3) ? this.rng.shuffle(frames) : frames);
@@ -284,13 +284,13 @@ export class World {
   }
 
   private fingerprint(): string {
-    return this.replicas.map((r) => `${r.doc.ops().length}/${r.doc.bufferedCount}`).join(',');
+    return this.replicas.map((r) => `${r.doc.log().length}/${r.doc.bufferedCount}`).join(',');
   }
 
   /** Compares every honest replica with the first; records each disagreement. */
   private check(): boolean {
     const [first, ...rest] = this.replicas;
-    const ids = (r: Replica) => r.doc.ops().map((o) => o.id).sort();
+    const ids = (r: Replica) => r.doc.log().map((o) => o.id).sort();
     const want = ids(first!);
     const hash = first!.doc.stateHash();
     for (const r of this.replicas) {

@@ -59,7 +59,7 @@ export function bodyOf(signed: Uint8Array): Uint8Array {
 
 /** The wire bytes of every applied op of a document, in insertion order. */
 export function framesOf(doc: Document): Uint8Array[] {
-  return doc.ops().map((op) => op.bytes);
+  return doc.log().map((op) => op.bytes);
 }
 
 /** A fresh replica that ingested `frames` (verified). */

@@ -26,7 +26,6 @@ export function memoVerifier(): VerifyBatch {
 
 export class DocumentHost implements SyncHost {
   readonly doc = new Document();
-  private readonly byId = new Map<string, Op>();
   private readonly listeners = new Listeners<[{ id: string; bytes: Uint8Array }[], string]>();
   /** Ops rejected on receive, with reasons (Byzantine tests look at these). */
   readonly rejections: { reason: string }[] = [];
@@ -39,14 +38,13 @@ export class DocumentHost implements SyncHost {
 
   opsFor(vv: Record<string, number>): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (const op of this.doc.ops()) if (op.seq > (vv[op.author] ?? 0)) out.push(op.bytes);
+    for (const op of this.doc.log()) if (op.seq > (vv[op.author] ?? 0)) out.push(op.bytes);
     return out;
   }
 
   getOps(ids: readonly string[]): Uint8Array[] {
-    this.index();
     const out: Uint8Array[] = [];
-    for (const id of ids) { const op = this.byId.get(id); if (op) out.push(op.bytes); }
+    for (const id of ids) { const bytes = this.doc.bytesOf(id); if (bytes) out.push(bytes); }
     return out;
   }
 
@@ -70,12 +68,6 @@ export class DocumentHost implements SyncHost {
 
   /** Every applied op id, sorted (to compare replicas). */
   opIds(): string[] {
-    return this.doc.ops().map((o) => o.id).sort();
-  }
-
-  private index(): void {
-    const ops = this.doc.ops();
-    if (this.byId.size === ops.length) return;
-    for (const op of ops) this.byId.set(op.id, op);
+    return this.doc.log().map((o) => o.id).sort();
   }
 }

@@ -96,7 +96,7 @@ async function simulate(seed: number): Promise<string | undefined> {
     switch (rng.int(5)) {
       case 0: for (let n = rng.range(1, 6); n > 0; n--) t.send(rng.bytes(rng.int(40))); break; // garbage
       case 1: { // forged: someone's real op with a broken signature or author
-        const ops = hosts[rng.int(HONEST)]!.doc.ops();
+        const ops = hosts[rng.int(HONEST)]!.doc.log();
         const bytes = rng.pick(ops).bytes.slice();
         bytes[rng.chance(0.5) ? bytes.length - 1 - rng.int(64) : 1 + rng.int(32)]! ^= 1 + rng.int(255);
         raw({ type: 'ops', ops: [bytes] });
@@ -104,14 +104,14 @@ async function simulate(seed: number): Promise<string | undefined> {
       }
       case 2: { // equivocation: two different ops with the same seq, one sent raw to one peer only
         const fork = new Document();
-        fork.replay(hosts[BYZ]!.doc.ops().map((o) => o.bytes));
+        fork.replay(hosts[BYZ]!.doc.log().map((o) => o.bytes));
         const forked = fork.change(KEYS[BYZ]!, [{ type: 'set', obj: ROOT, key: `k${rng.int(6)}`, value: `fork-${rng.int(1000)}` }]);
         raw({ type: 'ops', ops: [forked.bytes] });
         edit(BYZ);
         break;
       }
       case 3: { // replay of already-known ops
-        const ops = hosts[BYZ]!.doc.ops();
+        const ops = hosts[BYZ]!.doc.log();
         raw({ type: 'ops', ops: rng.shuffle(ops).slice(0, 3).map((o) => o.bytes) });
         break;
       }
@@ -170,7 +170,7 @@ async function simulate(seed: number): Promise<string | undefined> {
     if (h.doc.stateHash() !== ref.doc.stateHash()) return `state hash differs between r0 and r${i}`;
   }
   const bySeq = new Set<number>();
-  for (const op of ref.doc.ops()) if (op.author === byzAuthor) { if (bySeq.has(op.seq)) seen.equivocationsConverged++; bySeq.add(op.seq); }
+  for (const op of ref.doc.log()) if (op.author === byzAuthor) { if (bySeq.has(op.seq)) seen.equivocationsConverged++; bySeq.add(op.seq); }
   for (const h of hosts.slice(0, HONEST)) seen.rejected += h.rejections.length;
   for (const l of links.values()) if (l.sa.currentState !== 'live') return `link ${l.a}-${l.b} ended ${l.sa.currentState}: ${l.sa.stats().closeReason} / ${l.sb.stats().closeReason}`;
   return undefined;

@@ -83,7 +83,7 @@ export function generateBackup(size: BackupSize): Uint8Array {
   }
   const prng = new Prng(size.seed ?? 1);
   const r = () => prng.float();
-  for (let i = doc.ops().length; i < size.ops; i++) {
+  for (let i = doc.log().length; i < size.ops; i++) {
     const story = stories[Math.floor(r() * stories.length)]!;
     const k = r();
     const touch: LocalAction[] = [
@@ -94,7 +94,7 @@ export function generateBackup(size: BackupSize): Uint8Array {
     else if (k < 0.7) commit([{ type: 'set', obj: story.criteria[Math.floor(r() * 3)]!, key: 'done', value: r() < 0.5 }, ...touch]);
     else commit([{ type: 'set', obj: story.elem, key: 'description', value: `Edited ${i}: still about the board.` }, ...touch]);
   }
-  return encodeLogFile(doc.ops().map((op) => op.bytes));
+  return encodeLogFile(doc.log().map((op) => op.bytes));
 }
 
 /** A backup of `stories` stories plus `updates` edits: stories + updates + 1 ops. */
