@@ -1,9 +1,13 @@
-// The page's side of peer-to-peer sync (DESIGN §4). WebRTC exists only on a
-// window, so the page runs the signalling client and the peer manager, and
-// hands every connected WebRTC transport to the replica worker as a
-// MessagePort (see port-transport.ts). It holds no CRDT logic and no board
-// data: it moves encrypted signalling and opaque frames.
+// The page's side of peer-to-peer sync (DESIGN §4). A peer connection can only
+// be made on a window, so the page runs the signalling client and the peer
+// manager. Each connection's frames channel goes to the replica worker at
+// creation (RTC25: the worker reads and writes it itself, and the page keeps
+// a small control port to close it); where a browser cannot transfer data
+// channels, the page bridges the frames over a MessagePort instead
+// (port-transport.ts). It holds no CRDT logic and no board data.
 import { createPeerManager, type PeerManager, type PeerStatus } from './peer-manager.js';
+import { linkOver, type ControlPort, type FramesLink } from './frames-link.js';
+import { WebRtcTransport } from './webrtc-transport.js';
 import { bridgeTransport, type PortLike } from './port-transport.js';
 import { createRoomCipher } from './room-crypto.js';
 import type { RoomCredentials } from './room-link.js';
@@ -18,8 +22,13 @@ export interface RoomNetworkOptions {
   readonly relayUrl: string;
   /** STUN/TURN servers for peers behind NAT (operator setting). */
   readonly iceServers?: RTCIceServer[];
-  /** Receives a port per connected peer; the worker syncs over it. */
+  /** Receives a port per connected peer whose frames stayed on the page; the worker syncs over it. */
   readonly connect: (peerId: string, port: MessagePort) => void;
+  /**
+   * Given, each new connection's frames channel goes to the worker at once,
+   * with a control port (RTC25); it must transfer both in the same task.
+   */
+  readonly connectChannel?: (peerId: string, port: MessagePort, channel: RTCDataChannel) => void;
 }
 
 export interface NetworkStatus {
@@ -49,10 +58,20 @@ export class RoomNetwork {
       signalling,
       replicaId,
       iceServers: this.options.iceServers ?? [],
-      onTransport: (t) => this.bridge(t),
+      onTransport: (t) => { if (!(t instanceof WebRtcTransport && t.handedOff)) this.bridge(t); },
+      ...(this.options.connectChannel ? { createConnection: (request) => new WebRtcTransport({ ...request, handOff: (channel) => this.handOff(request.peerId, channel) }) } : {}),
     });
     this.manager.onChange(() => this.emit());
     this.emit();
+  }
+
+  /** Sends a new connection's frames channel to the worker (RTC25); the page keeps the control port. */
+  private handOff(peerId: string, channel: RTCDataChannel): FramesLink | undefined {
+    const connectChannel = this.options.connectChannel;
+    if (!connectChannel) return undefined;
+    const control = new MessageChannel();
+    connectChannel(peerId, control.port2, channel);
+    return linkOver(control.port1 as unknown as ControlPort);
   }
 
   private bridge(transport: Transport): void {

@@ -16,8 +16,8 @@ declare module 'simple-peer/simplepeer.min.js' {
     readonly destroyed: boolean;
     /** The data channel's bufferedAmount (0 before it exists). */
     readonly bufferSize: number;
-    /** Internal, but the only way to reach the channel's `bufferedamountlow` event. */
-    readonly _channel?: RTCDataChannel | null;
+    /** Internal: the connection, made in the constructor; the frames channel is negotiated on it (RTC25). */
+    readonly _pc: RTCPeerConnection;
     signal(data: unknown): void;
     send(data: ArrayBufferView | ArrayBuffer | string): void;
     destroy(error?: Error): void;

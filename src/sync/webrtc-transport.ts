@@ -1,10 +1,21 @@
-// WebRtcTransport: the Transport port (TRANSPORT1–7) over one ordered, reliable
-// WebRTC data channel, negotiated by simple-peer 9 (docs/SPEC.md
-// RTC15–RTC19). Binary messages are frames; a text message is in-band control
-// (only "close:<reason>"), so the far side learns the reason and gets every
-// frame sent before the close — a bare data-channel close carries neither.
+// WebRtcTransport: one WebRTC connection to a peer, negotiated by simple-peer 9
+// (docs/SPEC.md RTC15–RTC19, RTC25). Frames travel on a second data channel
+// of the same connection, negotiated out of band (the same id on both sides,
+// so it needs no announcement and exists from the first moment): a
+// ChannelTransport on this page, or — handed off at creation, the only moment
+// a channel can be transferred — in the replica worker, so sync frames never
+// cross the page's thread (RTC25). simple-peer's own channel only sets the
+// connection up; its close reason travels on the frames channel (RTC19).
 import SimplePeer, { type SimplePeerConstructor, type SimplePeerInstance } from 'simple-peer/simplepeer.min.js';
-import { Listeners, MAX_TRANSPORT_FRAME_BYTES, TransportClosedError, type Transport } from './transport';
+import { ChannelTransport, type DataChannelLike } from './channel-transport.js';
+import type { FramesLink } from './frames-link.js';
+import { Listeners, TransportClosedError, type Transport } from './transport';
+
+export { DRAIN_LOW_WATER_BYTES } from './channel-transport.js';
+
+/** The frames channel: negotiated, with this id on both sides (simple-peer's own channel takes 0 or 1). */
+export const FRAMES_CHANNEL_ID = 255;
+const FRAMES_CHANNEL = 'huskies-frames';
 
 export interface WebRtcTransportOptions {
   /** The other side's replica id. */
@@ -21,6 +32,13 @@ export interface WebRtcTransportOptions {
   SimplePeer?: SimplePeerConstructor;
   /** A closing side waits this long for the other to confirm before tearing the connection down. */
   closeGraceMs?: number;
+  /**
+   * Offered the frames channel synchronously, in the constructor (RTC25):
+   * return a link to its new owner after transferring it (e.g. to the
+   * replica worker, which runs its own ChannelTransport there), or undefined
+   * to keep the frames on this page.
+   */
+  handOff?: (channel: RTCDataChannel) => FramesLink | undefined;
 }
 
 /** A Transport that is still being negotiated; the peer manager feeds it signals. */
@@ -33,24 +51,19 @@ export interface PeerConnection extends Transport {
   readonly connected: boolean;
 }
 
-/** The bufferedAmount below which `onDrain` fires when a lot was queued (RTC17). */
-/** Frames kept for the first listener (a few hundred KiB at most). */
-const EARLY_FRAMES_MAX = 64;
-
-export const DRAIN_LOW_WATER_BYTES = 256 * 1024;
-const CLOSE_PREFIX = 'close:';
-const MAX_REASON_LENGTH = 200;
 const CHANNEL_NAME = 'huskies-sync';
 
 export class WebRtcTransport implements PeerConnection {
   readonly peerId: string;
   private readonly peer: SimplePeerInstance;
-  private readonly frames = new Listeners<[Uint8Array]>();
+  /** The frames, when they stay on this page (undefined once handed off). */
+  private readonly framesHere: ChannelTransport | undefined;
+  /** Where the frames went, when handed off. */
+  private readonly framesLink: FramesLink | undefined;
   private readonly closes = new Listeners<[string]>();
-  private readonly drains = new Listeners<[]>();
   private readonly connects = new Listeners<[]>();
   private readonly closeGraceMs: number;
-  private channelHooked = false;
+  private peerConnected = false;
   private isConnected = false;
   private isClosed = false;
 
@@ -67,14 +80,20 @@ export class WebRtcTransport implements PeerConnection {
       // Object mode: each channel message stays one chunk, so frame boundaries survive.
       objectMode: true,
     });
+    const frames = this.peer._pc.createDataChannel(FRAMES_CHANNEL, { negotiated: true, id: FRAMES_CHANNEL_ID, ordered: true });
+    this.framesLink = options.handOff?.(frames);
+    if (this.framesLink) this.framesLink.onClosed((reason) => this.finish(reason));
+    else {
+      this.framesHere = new ChannelTransport(this.peerId, frames as unknown as DataChannelLike, { closeGraceMs: this.closeGraceMs });
+      this.framesHere.onOpen(() => this.maybeConnected());
+      this.framesHere.onClose((reason) => this.finish(reason));
+    }
     this.peer.on('signal', (data) => {
       if (!this.isClosed) options.sendSignal(data);
     });
     this.peer.on('connect', () => {
-      if (this.isClosed) return;
-      this.isConnected = true;
-      this.hookDrain();
-      this.connects.emit();
+      this.peerConnected = true;
+      this.maybeConnected();
     });
     this.peer.on('data', (data) => this.receive(data));
     this.peer.on('error', (error) => this.finish(error.code ?? 'error'));
@@ -89,8 +108,20 @@ export class WebRtcTransport implements PeerConnection {
     return this.isClosed;
   }
 
+  /** True when the frames channel was handed off: frames are sent and received where it went. */
+  get handedOff(): boolean {
+    return this.framesHere === undefined;
+  }
+
   get bufferedAmount(): number {
-    return this.isClosed ? 0 : this.peer.bufferSize;
+    return this.isClosed ? 0 : this.framesHere?.bufferedAmount ?? 0;
+  }
+
+  /** Connected once simple-peer is, and the frames channel is open here (or lives elsewhere). */
+  private maybeConnected(): void {
+    if (this.isClosed || this.isConnected || !this.peerConnected || (this.framesHere !== undefined && !this.framesHere.open)) return;
+    this.isConnected = true;
+    this.connects.emit();
   }
 
   signal(data: unknown): void {
@@ -107,107 +138,57 @@ export class WebRtcTransport implements PeerConnection {
   send(frame: Uint8Array): void {
     if (this.isClosed) throw new TransportClosedError(this.peerId);
     if (!this.isConnected) throw new Error(`transport to ${this.peerId} is not connected yet`);
-    if (frame.byteLength > MAX_TRANSPORT_FRAME_BYTES) {
-      throw new RangeError(`frame of ${frame.byteLength} bytes exceeds ${MAX_TRANSPORT_FRAME_BYTES}`);
-    }
-    // RTCDataChannel.send copies synchronously, so the caller may reuse `frame` (TRANSPORT1).
-    this.peer.send(frame);
-    this.armDrain();
+    this.frames().send(frame);
   }
 
   onFrame(listener: (frame: Uint8Array) => void): () => void {
-    const off = this.frames.add(listener);
-    // Frames that arrived before anyone listened (the far side may speak as
-    // soon as its end connects, before ours is handed on) go to the first listener.
-    const early = this.early.splice(0);
-    for (const f of early) listener(f);
-    return off;
+    return this.frames().onFrame(listener);
   }
-
-  /** Frames received while no listener was subscribed, bounded by EARLY_FRAMES_MAX. */
-  private readonly early: Uint8Array[] = [];
 
   onClose(listener: (reason: string) => void): () => void {
     return this.closes.add(listener);
   }
 
   onDrain(listener: () => void): () => void {
-    return this.drains.add(listener);
+    return this.frames().onDrain(listener);
+  }
+
+  private frames(): ChannelTransport {
+    if (!this.framesHere) throw new Error(`the frames of ${this.peerId} were handed off (RTC25)`);
+    return this.framesHere;
   }
 
   onConnect(listener: () => void): () => void {
     return this.connects.add(listener);
   }
 
+  /**
+   * Closes the frames first — their close carries `reason` behind every frame
+   * already sent (TRANSPORT3, RTC19) — and tears the connection down once
+   * that close went out.
+   */
   close(reason = 'closed'): void {
-    if (this.isClosed) return;
-    const wasConnected = this.isConnected && this.peer.connected;
-    this.finishLocally(reason);
-    if (!wasConnected) return this.peer.destroy();
-    // Queue the reason behind every frame already sent (TRANSPORT3); the far side
-    // tears down when it reads it, and our 'close' follows. The grace timer only
-    // matters if the far side vanished meanwhile.
-    try {
-      this.peer.send(CLOSE_PREFIX + reason.slice(0, MAX_REASON_LENGTH));
-    } catch {
-      return this.peer.destroy();
-    }
-    const timer = setTimeout(() => this.peer.destroy(), this.closeGraceMs);
-    this.peer.on('close', () => clearTimeout(timer));
+    this.finish(reason);
   }
 
-  private receive(data: Uint8Array | string): void {
-    if (this.isClosed) return;
-    if (typeof data === 'string') {
-      // RTC19: the only control message; anything else is a protocol violation.
-      if (data.startsWith(CLOSE_PREFIX)) return this.finish(data.slice(CLOSE_PREFIX.length, CLOSE_PREFIX.length + MAX_REASON_LENGTH));
-      return this.finish('protocol-error');
-    }
-    // RTC17: a hostile peer's oversized frame ends the connection instead of reaching the protocol.
-    if (data.byteLength > MAX_TRANSPORT_FRAME_BYTES) return this.finish('frame-too-large');
-    // simple-peer hands a Buffer polyfill; listeners get a plain Uint8Array view of it.
-    const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (this.frames.size === 0) {
-      if (this.early.length >= EARLY_FRAMES_MAX) return this.finish('nobody listening');
-      this.early.push(frame.slice());
-      return;
-    }
-    this.frames.emit(frame);
+  /** simple-peer's channel carries only the connection's close reason (RTC19); frames on it are a protocol violation. */
+  private receive(_data: Uint8Array | string): void {
+    this.finish('protocol-error');
   }
 
-  /** Closed by the far side or by failure: report once and release the connection. */
+  /** Closed here, by the far side or by failure: report once, close the frames, then release the connection. */
   private finish(reason: string): void {
     if (this.isClosed) return;
     this.finishLocally(reason);
-    this.peer.destroy();
+    const frames = this.framesHere;
+    const released = frames ? (frames.close(reason), frames.released) : this.framesLink?.close(reason) ?? Promise.resolve();
+    void released.then(() => this.peer.destroy());
   }
 
   private finishLocally(reason: string): void {
     this.isClosed = true;
     this.closes.emit(reason);
-    this.frames.clear();
     this.closes.clear();
-    this.drains.clear();
     this.connects.clear();
-  }
-
-  /** The channel is only reachable through simple-peer's internals; it has no drain event for `send()`. */
-  private hookDrain(): void {
-    const channel = this.peer._channel;
-    if (!channel || this.channelHooked) return;
-    this.channelHooked = true;
-    channel.addEventListener('bufferedamountlow', () => {
-      if (!this.isClosed) this.drains.emit();
-    });
-  }
-
-  /**
-   * TRANSPORT6/RTC17: a big queue drains to the low-water mark; a small one fires
-   * when fully sent, so a paused sender always hears about it.
-   */
-  private armDrain(): void {
-    const channel = this.peer._channel;
-    if (!channel) return;
-    channel.bufferedAmountLowThreshold = channel.bufferedAmount > DRAIN_LOW_WATER_BYTES ? DRAIN_LOW_WATER_BYTES : 0;
   }
 }

@@ -71,10 +71,17 @@ export class ReplicaClient {
   async open(options: OpenOptions): Promise<OpenInfo> {
     const info = await this.api.open({ roomId: options.room.roomId, create: options.create, name: options.name });
     if (options.relayUrl) {
+      // RTC25: where the worker can own data channels, each connection's frames channel goes straight to it.
+      const channels = await this.api.takesChannels().catch(() => false);
       this.network = new RoomNetwork({
         room: options.room, replicaId: info.replicaId, name: options.name, relayUrl: options.relayUrl,
         ...(options.iceServers ? { iceServers: options.iceServers } : {}),
         connect: (peerId, port) => { void this.api.connectPeer(peerId, transfer(port, [port])); },
+        ...(channels ? {
+          connectChannel: (peerId: string, port: MessagePort, channel: RTCDataChannel) => {
+            void this.api.connectChannel(peerId, transfer(port, [port]), transfer(channel, [channel as unknown as Transferable]));
+          },
+        } : {}),
       });
       this.network.onStatus(() => this.emitSync());
       await this.network.start();

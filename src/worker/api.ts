@@ -4,6 +4,7 @@
 import { CommandError, type BoardEvent, type Command } from '../pipeline/index.js';
 import { IdbOpStore } from '../storage/idb-op-store.js';
 import type { PortLike } from '../sync/port-transport.js';
+import { serveChannel, type ControlPort } from '../sync/frames-link.js';
 import { FailingOpStore } from '../storage/failing-op-store.js';
 import { claimIdentity, type LockPort } from './identity.js';
 import { Replica, type BoardPatch, type ImportReport, type ReplicaDump, type ReplicaStatus } from './replica.js';
@@ -77,6 +78,14 @@ export interface WorkerApi {
   sessions(): Promise<SessionRow[]>;
   /** Syncs with a peer over a connection the page holds (a transferred MessagePort). */
   connectPeer(peerId: string, port: MessagePort): Promise<void>;
+  /** Whether this worker can own WebRTC data channels (RTC25: the page then hands each frames channel over). */
+  takesChannels(): Promise<boolean>;
+  /**
+   * Takes a peer connection's frames channel, transferred at its creation,
+   * and a control port to the page (RTC25). Syncs over it once it opens and
+   * the log is loaded.
+   */
+  connectChannel(peerId: string, control: MessagePort, channel: unknown): Promise<void>;
   /** Closes WebRTC sessions (the page dropped its connections: offline). */
   disconnectPeers(reason: string): Promise<void>;
 }
@@ -228,6 +237,20 @@ export function createWorkerApi(): WorkerApi {
       const r = await ready();
       // Messages wait in the port until the session starts (REPL13).
       void r.logReady().then(() => sync?.attachPort(peerId, port as unknown as PortLike), () => undefined);
+    },
+    async takesChannels() { return typeof (globalThis as { RTCDataChannel?: unknown }).RTCDataChannel === 'function'; },
+    async connectChannel(peerId, control, channel) {
+      // Synchronously, before any await: a channel's events are lost without a listener.
+      const transport = serveChannel(peerId, control as unknown as ControlPort, channel);
+      if (!transport) return;
+      try {
+        // Frames wait in the transport until the session starts (REPL13).
+        await (await ready()).logReady();
+      } catch {
+        transport.close('sync is off');
+        return;
+      }
+      transport.onOpen(() => { if (!transport.closed) sync?.attachChannel(transport); });
     },
     async disconnectPeers(reason) { await ready(); sync?.closeRemote(reason); },
   };

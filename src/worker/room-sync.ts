@@ -13,6 +13,8 @@ export interface SessionRow {
   readonly id: string;
   readonly name: string;
   readonly via: 'tab' | 'webrtc';
+  /** Where a WebRTC session's frames are read and written: in this worker (RTC25), or on the page, bridged over a port. */
+  readonly frames: 'worker' | 'page' | null;
   /** connecting / syncing / live / closed */
   readonly state: SessionState;
   readonly sent: number;
@@ -26,7 +28,7 @@ export interface RoomSyncOptions {
   readonly name: () => string;
 }
 
-interface Live { session: SyncSession; via: 'tab' | 'webrtc'; state: SessionState }
+interface Live { session: SyncSession; via: 'tab' | 'webrtc'; frames: SessionRow['frames']; state: SessionState }
 
 export class RoomSync {
   private readonly sessions = new Map<string, Live>();
@@ -48,14 +50,19 @@ export class RoomSync {
 
   /** Syncs over a connection the page made (a WebRTC peer bridged through `port`). */
   attachPort(peerId: string, port: PortLike): void {
-    this.attach(new PortTransport(peerId, port), 'webrtc');
+    this.attach(new PortTransport(peerId, port), 'webrtc', 'page');
   }
 
-  private attach(transport: Transport, via: 'tab' | 'webrtc'): void {
+  /** Syncs over a WebRTC frames channel the page handed to this worker (RTC25). */
+  attachChannel(transport: Transport): void {
+    this.attach(transport, 'webrtc', 'worker');
+  }
+
+  private attach(transport: Transport, via: 'tab' | 'webrtc', frames: SessionRow['frames'] = null): void {
     const key = `${via}:${transport.peerId}`;
     this.sessions.get(key)?.session.close('replaced');
     const session = new SyncSession(this.options.replica, transport, { name: this.options.name() });
-    const live: Live = { session, via, state: 'connecting' };
+    const live: Live = { session, via, frames, state: 'connecting' };
     this.sessions.set(key, live);
     session.onStateChange((state) => {
       live.state = state;
@@ -72,7 +79,7 @@ export class RoomSync {
     for (const [key, live] of this.sessions) {
       const stats = live.session.stats();
       rows.push({
-        id: key.slice(key.indexOf(':') + 1), name: stats.peerName ?? '', via: live.via, state: live.state,
+        id: key.slice(key.indexOf(':') + 1), name: stats.peerName ?? '', via: live.via, frames: live.frames, state: live.state,
         sent: stats.sent, received: stats.received, queued: stats.queued,
       });
     }

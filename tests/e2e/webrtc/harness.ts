@@ -10,6 +10,7 @@ import { createSignallingClient, type SignallingClient, type SignallingState } f
 import { transportContract, type MakePair } from '../../../src/sync/transport-contract';
 import type { Transport } from '../../../src/sync/transport';
 import { WebRtcTransport } from '../../../src/sync/webrtc-transport';
+import { linkOver } from '../../../src/sync/frames-link';
 
 const TEXT = 1;
 const BULK = 2;
@@ -138,6 +139,38 @@ const harness = {
   },
   texts(): Array<{ from: string; text: string }> {
     return texts.slice();
+  },
+  /**
+   * Runs every Transport contract case in a worker, over pairs whose frames
+   * channels this page transfers there at creation (RTC25), as the app hands
+   * them to its replica worker.
+   */
+  runContractInWorker(): Promise<Array<{ rule: string; name: string; error: string | null }>> {
+    const worker = new Worker(new URL('./channel-contract.worker.ts', import.meta.url), { type: 'module' });
+    const connections: WebRtcTransport[] = [];
+    const half = (side: 'a' | 'b') => (channel: RTCDataChannel) => {
+      const control = new MessageChannel();
+      worker.postMessage({ t: 'half', side, port: control.port2, channel }, [control.port2, channel as unknown as Transferable]);
+      return linkOver(control.port1 as never);
+    };
+    return new Promise((resolve, reject) => {
+      worker.onerror = (e) => reject(new Error(e.message));
+      worker.onmessage = (event: MessageEvent) => {
+        const m = event.data as { t: string; results?: Array<{ rule: string; name: string; error: string | null }>; error?: string };
+        if (m.t === 'need-pair') {
+          let a: WebRtcTransport | null = null;
+          let b: WebRtcTransport | null = null;
+          a = new WebRtcTransport({ peerId: 'pair-b', initiator: true, sendSignal: (s) => b!.signal(s), handOff: half('a') });
+          b = new WebRtcTransport({ peerId: 'pair-a', initiator: false, sendSignal: (s) => a!.signal(s), handOff: half('b') });
+          connections.push(a, b);
+        } else if (m.t === 'results') {
+          for (const c of connections) c.close('done');
+          worker.terminate();
+          resolve(m.results!);
+        } else if (m.t === 'error') reject(new Error(m.error));
+      };
+      worker.postMessage({ t: 'run' });
+    });
   },
   /** Runs every Transport contract case over fresh in-page WebRTC pairs; returns failures. */
   async runContract(): Promise<Array<{ rule: string; name: string; error: string | null }>> {

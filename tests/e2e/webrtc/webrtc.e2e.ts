@@ -91,6 +91,13 @@ test('[TRANSPORT1-7][RTC15][RTC17][RTC19] WebRtcTransport passes the Transport c
   expect(results.filter((r) => r.error !== null)).toEqual([]);
 });
 
+test('[TRANSPORT1-7][RTC25][RTC19] a frames channel handed to a worker at creation passes the Transport contract there', async ({ browser }) => {
+  const page = await openPeer(browser, createRoom(), 'contract-worker');
+  const results = await page.evaluate(() => window.harness.runContractInWorker());
+  expect(results.length).toBeGreaterThan(0);
+  expect(results.filter((r) => r.error !== null)).toEqual([]);
+});
+
 test('[RTC12] a peer with the wrong secret cannot connect and is told "wrong room secret"', async ({ browser }) => {
   const room = createRoom();
   const a = await openPeer(browser, room, 'replica-a');
