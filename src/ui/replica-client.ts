@@ -31,6 +31,13 @@ export interface OpenOptions {
   readonly relayUrl?: string;
   /** STUN/TURN servers for peers behind NAT. */
   readonly iceServers?: RTCIceServer[];
+  /**
+   * Where WebRTC frames are read and written (RTC25): 'auto' (default) hands
+   * each frames channel to the worker where the browser allows it; 'page'
+   * keeps them on the page and bridges them, as browsers without
+   * transferable data channels do (tests cover that path with it).
+   */
+  readonly frames?: 'auto' | 'page';
 }
 
 /** What the peers panel shows: the relay, WebRTC peers and every sync session. */
@@ -72,7 +79,7 @@ export class ReplicaClient {
     const info = await this.api.open({ roomId: options.room.roomId, create: options.create, name: options.name });
     if (options.relayUrl) {
       // RTC25: where the worker can own data channels, each connection's frames channel goes straight to it.
-      const channels = await this.api.takesChannels().catch(() => false);
+      const channels = options.frames !== 'page' && await this.api.takesChannels().catch(() => false);
       this.network = new RoomNetwork({
         room: options.room, replicaId: info.replicaId, name: options.name, relayUrl: options.relayUrl,
         ...(options.iceServers ? { iceServers: options.iceServers } : {}),

@@ -58,7 +58,9 @@ window.sync = {
     const parsed = parseRoomLink(location.hash);
     if (!parsed.ok) throw new Error(`bad room link: ${parsed.reason}`);
     const relayUrl = `ws://${location.host}/relay`;
-    const info = await client.open({ room: parsed.room, create, name, relayUrl });
+    // ?frames=page: the frames stay on the page, as where workers cannot own data channels (RTC25).
+    const frames = new URLSearchParams(location.search).get('frames') === 'page' ? 'page' as const : 'auto' as const;
+    const info = await client.open({ room: parsed.room, create, name, relayUrl, frames });
     applyPatch(await client.subscribe({
       board: applyPatch,
       events: () => {},

@@ -53,12 +53,13 @@ export function newRoom(): RoomCredentials {
 }
 
 /** Opens the room in a fresh context (its own profile) and opens the replica. */
-export async function openPeer(browser: Browser, server: SyncServer, room: RoomCredentials, name: string, create: boolean, contexts: BrowserContext[]): Promise<Page> {
+export async function openPeer(browser: Browser, server: SyncServer, room: RoomCredentials, name: string, create: boolean, contexts: BrowserContext[], query = ''): Promise<Page> {
   const context = await browser.newContext();
   contexts.push(context);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[${name}] pageerror`, e));
-  await page.goto(formatRoomLink(server.base, room));
+  const link = formatRoomLink(server.base, room);
+  await page.goto(query ? link.replace('#', `?${query}#`) : link);
   await page.waitForFunction(() => window.sync !== undefined);
   await page.evaluate((o) => window.sync.open(o), { create, name });
   return page;

@@ -28,6 +28,20 @@ test('[SYNC1][SYNC8][RTC25] a story created on A shows on B, live', async ({ bro
   for (const p of [a, b]) expect((await p.evaluate(() => window.sync.sync())).sessions.filter((s) => s.via === 'webrtc').map((s) => s.frames)).toEqual(['worker']);
 });
 
+test('[RTC25][SYNC1] a peer whose frames stay on the page (bridged) syncs with one whose worker owns them', async ({ browser }) => {
+  const room = newRoom();
+  const a = await openPeer(browser, server, room, 'Ada', true, contexts);
+  const b = await openPeer(browser, server, room, 'Bo', false, contexts, 'frames=page');
+  await a.evaluate(() => window.sync.create('from the worker side'));
+  await waitForStory(b, 'from the worker side');
+  await b.evaluate(() => window.sync.create('from the page side'));
+  await waitForStory(a, 'from the page side');
+  await waitConverged(a, b);
+  const frames = async (p: typeof a) => (await p.evaluate(() => window.sync.sync())).sessions.filter((s) => s.via === 'webrtc').map((s) => s.frames);
+  expect(await frames(a)).toEqual(['worker']);
+  expect(await frames(b)).toEqual(['page']);
+});
+
 test('[CORE5][SYNC8] concurrent moves of one story converge', async ({ browser }) => {
   const room = newRoom();
   const a = await openPeer(browser, server, room, 'Ada', true, contexts);
