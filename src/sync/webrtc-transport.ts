@@ -171,7 +171,7 @@ export class WebRtcTransport implements PeerConnection {
     this.finish(reason);
   }
 
-  /** simple-peer's channel carries only the connection's close reason (RTC19); frames on it are a protocol violation. */
+  /** simple-peer's own channel carries nothing once open (RTC15): any message on it is a protocol violation. */
   private receive(_data: Uint8Array | string): void {
     this.finish('protocol-error');
   }
