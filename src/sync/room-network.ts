@@ -26,9 +26,10 @@ export interface RoomNetworkOptions {
   readonly connect: (peerId: string, port: MessagePort) => void;
   /**
    * Given, each new connection's frames channel goes to the worker at once,
-   * with a control port (RTC25); it must transfer both in the same task.
+   * with a control port (RTC25): it must transfer both in the same task, and
+   * returns false when the transfer was refused (the frames then stay here).
    */
-  readonly connectChannel?: (peerId: string, port: MessagePort, channel: RTCDataChannel) => void;
+  readonly connectChannel?: (peerId: string, port: MessagePort, channel: RTCDataChannel) => boolean;
 }
 
 export interface NetworkStatus {
@@ -70,7 +71,7 @@ export class RoomNetwork {
     const connectChannel = this.options.connectChannel;
     if (!connectChannel) return undefined;
     const control = new MessageChannel();
-    connectChannel(peerId, control.port2, channel);
+    if (!connectChannel(peerId, control.port2, channel)) { control.port1.close(); return undefined; }
     return linkOver(control.port1 as unknown as ControlPort);
   }
 

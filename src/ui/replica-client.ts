@@ -78,15 +78,23 @@ export class ReplicaClient {
   async open(options: OpenOptions): Promise<OpenInfo> {
     const info = await this.api.open({ roomId: options.room.roomId, create: options.create, name: options.name });
     if (options.relayUrl) {
-      // RTC25: where the worker can own data channels, each connection's frames channel goes straight to it.
-      const channels = options.frames !== 'page' && await this.api.takesChannels().catch(() => false);
+      // RTC25: where the worker can own data channels, each connection's frames
+      // channel goes straight to it, posted here on a port of our own so that a
+      // refused transfer throws now and the frames stay on the page.
+      const handover = new MessageChannel();
+      const channels = options.frames !== 'page' && await this.api.channelPort(transfer(handover.port2, [handover.port2])).catch(() => false);
       this.network = new RoomNetwork({
         room: options.room, replicaId: info.replicaId, name: options.name, relayUrl: options.relayUrl,
         ...(options.iceServers ? { iceServers: options.iceServers } : {}),
         connect: (peerId, port) => { void this.api.connectPeer(peerId, transfer(port, [port])); },
         ...(channels ? {
-          connectChannel: (peerId: string, port: MessagePort, channel: RTCDataChannel) => {
-            void this.api.connectChannel(peerId, transfer(port, [port]), transfer(channel, [channel as unknown as Transferable]));
+          connectChannel: (peerId: string, control: MessagePort, channel: RTCDataChannel): boolean => {
+            try {
+              handover.port1.postMessage({ peerId, control, channel }, [control, channel as unknown as Transferable]);
+              return true;
+            } catch {
+              return false;
+            }
           },
         } : {}),
       });

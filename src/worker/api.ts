@@ -5,6 +5,7 @@ import { CommandError, type BoardEvent, type Command } from '../pipeline/index.j
 import { IdbOpStore } from '../storage/idb-op-store.js';
 import type { PortLike } from '../sync/port-transport.js';
 import { serveChannel, type ControlPort } from '../sync/frames-link.js';
+import type { ChannelTransport } from '../sync/channel-transport.js';
 import { FailingOpStore } from '../storage/failing-op-store.js';
 import { claimIdentity, type LockPort } from './identity.js';
 import { Replica, type BoardPatch, type ImportReport, type ReplicaDump, type ReplicaStatus } from './replica.js';
@@ -78,14 +79,14 @@ export interface WorkerApi {
   sessions(): Promise<SessionRow[]>;
   /** Syncs with a peer over a connection the page holds (a transferred MessagePort). */
   connectPeer(peerId: string, port: MessagePort): Promise<void>;
-  /** Whether this worker can own WebRTC data channels (RTC25: the page then hands each frames channel over). */
-  takesChannels(): Promise<boolean>;
   /**
-   * Takes a peer connection's frames channel, transferred at its creation,
-   * and a control port to the page (RTC25). Syncs over it once it opens and
-   * the log is loaded.
+   * Offers a port on which the page hands over each peer connection's frames
+   * channel at its creation, with a control port (RTC25). Resolves whether
+   * this worker can own data channels (it listens on the port only then).
+   * The page posts on the port itself, so a failed transfer throws at once
+   * and the frames stay on the page.
    */
-  connectChannel(peerId: string, control: MessagePort, channel: unknown): Promise<void>;
+  channelPort(port: MessagePort): Promise<boolean>;
   /** Closes WebRTC sessions (the page dropped its connections: offline). */
   disconnectPeers(reason: string): Promise<void>;
 }
@@ -128,6 +129,16 @@ export function createWorkerApi(): WorkerApi {
   };
   /** The replica once `open` has finished: calls made while it runs wait for it (REPL15). */
   const ready = async (): Promise<Replica> => replica ?? (opening ? await opening : need());
+  /** Starts a sync session on a handed-over frames channel once it opens and the log is loaded (RTC25, REPL13); frames wait in it until then. */
+  const attachWhenReady = async (transport: ChannelTransport): Promise<void> => {
+    try {
+      await (await ready()).logReady();
+    } catch {
+      transport.close('sync is off');
+      return;
+    }
+    transport.onOpen(() => { if (!transport.closed) sync?.attachChannel(transport); });
+  };
   /** The open itself: store, cached view, log, identity and keys, replica, sync. */
   async function openReplica(options: OpenOptions): Promise<OpenInfo> {
     const t0 = performance.now();
@@ -238,19 +249,16 @@ export function createWorkerApi(): WorkerApi {
       // Messages wait in the port until the session starts (REPL13).
       void r.logReady().then(() => sync?.attachPort(peerId, port as unknown as PortLike), () => undefined);
     },
-    async takesChannels() { return typeof (globalThis as { RTCDataChannel?: unknown }).RTCDataChannel === 'function'; },
-    async connectChannel(peerId, control, channel) {
-      // Synchronously, before any await: a channel's events are lost without a listener.
-      const transport = serveChannel(peerId, control as unknown as ControlPort, channel);
-      if (!transport) return;
-      try {
-        // Frames wait in the transport until the session starts (REPL13).
-        await (await ready()).logReady();
-      } catch {
-        transport.close('sync is off');
-        return;
-      }
-      transport.onOpen(() => { if (!transport.closed) sync?.attachChannel(transport); });
+    async channelPort(port) {
+      if (typeof (globalThis as { RTCDataChannel?: unknown }).RTCDataChannel !== 'function') { port.close(); return false; }
+      port.onmessage = (event: MessageEvent) => {
+        const m = event.data as { peerId?: unknown; control?: unknown; channel?: unknown } | null;
+        if (typeof m?.peerId !== 'string' || !(m.control instanceof MessagePort)) return;
+        // In this task, before any await: a channel's events are lost without a listener.
+        const transport = serveChannel(m.peerId, m.control as unknown as ControlPort, m.channel);
+        if (transport) void attachWhenReady(transport);
+      };
+      return true;
     },
     async disconnectPeers(reason) { await ready(); sync?.closeRemote(reason); },
   };
