@@ -152,7 +152,7 @@ export class Replica implements SyncHost {
       { store: options.store, meta: options.meta, doc, schedule: options.schedule, now: clock, pendingPersist: pending, view: (): string => JSON.stringify(firstScreen(replica.index.view, replica.index.meta())) },
       { aligned: log.aligned, stored: log.stored, usable: log.ignored === null, ...(options.viewCacheCovers !== undefined ? { viewCovers: options.viewCacheCovers } : {}) },
     ));
-    replica.stories.indexOps(log.applied, log.restored, log.doc.state);
+    replica.stories.defer(log.restored, log.doc.opCount);
     let t = clock();
     replica.index = new BoardIndex(replica.doc);
     log.openMs['boardIndex'] = clock() - t;
@@ -596,7 +596,7 @@ export class Replica implements SyncHost {
     const story = this.index.story(storyId);
     if (!story) return [];
     const log = this.wholeLog();
-    const ops = this.stories.positions(story.elem).map((p) => decodeLogged(log[p]!));
+    const ops = this.stories.positions(story.elem, this.doc).map((p) => decodeLogged(log[p]!));
     return historyOf(this.doc, story.elem, this.index.view.names, ops);
   }
 

@@ -2,14 +2,17 @@
 // history decodes just its own ops again. The Document keeps every applied
 // op as metadata and signed bytes only (CORE17); this index is what history
 // needs on top. Ops applied live are noted by the board index as it folds
-// them (it already knows each action's story); ops the replica did not fold
+// them (it already knows each action's story). Ops the replica did not fold
 // one by one — the log replayed at open, a restored prefix read back from the
-// store — are indexed here from their decoded form, once.
-import { ROOT, decodeOp, type Document, type DocState, type ObjId, type Op } from '../core/index.js';
+// store — are indexed from their bytes on the first history call, once: an
+// open and the prefix's load do not pay for a view few users open.
+import { ROOT, decodeLogged, type Document, type DocState, type ObjId, type Op } from '../core/index.js';
 import type { OpStore } from '../storage/op-store.js';
 
 export class StoryLog {
   private readonly byStory = new Map<ObjId, number[]>();
+  /** Log positions [from, to) not indexed yet (the log replayed at open, a restored prefix). */
+  private readonly unindexed: [number, number][] = [];
 
   /** Notes that the op at log `position` touched `story` (repeats of the last note are skipped). */
   note(position: number, story: ObjId): void {
@@ -18,14 +21,20 @@ export class StoryLog {
     if (list[list.length - 1] !== position) list.push(position);
   }
 
-  /** Notes the stories of decoded ops that sit at log positions `from`, `from + 1`, … */
-  indexOps(ops: readonly Op[], from: number, state: DocState): void {
-    const stories = new StoryOf(state);
-    for (let i = 0; i < ops.length; i++) for (const elem of stories.touchedBy(ops[i]!)) this.note(from + i, elem);
+  /** Log positions [from, to) hold ops that were not noted as they were applied: index them on the first read. */
+  defer(from: number, to: number): void {
+    if (to > from) this.unindexed.push([from, to]);
   }
 
-  /** The log positions of the ops that touched a story, ascending. */
-  positions(storyElem: ObjId): number[] {
+  /** The log positions of the ops that touched a story, ascending (the whole log must be attached). */
+  positions(storyElem: ObjId, doc: Document): number[] {
+    if (this.unindexed.length > 0) {
+      const log = doc.log();
+      const stories = new StoryOf(doc.state);
+      for (const [from, to] of this.unindexed.splice(0)) {
+        for (let i = from; i < to; i++) for (const elem of stories.touchedBy(decodeLogged(log[i]!))) this.note(i, elem);
+      }
+    }
     const list = this.byStory.get(storyElem);
     if (list === undefined) return [];
     // Live notes come in order; a prefix indexed later lands behind them.
@@ -36,16 +45,16 @@ export class StoryLog {
   /**
    * Reads the restored prefix's records (the first `doc.detachedOps`) in
    * chunks (each chunk an await, so commands run in between), checks them
-   * against the Document's applied order, indexes their stories and attaches
-   * their bytes to the Document. Returns the reason when the log does not
-   * hold exactly the prefix the snapshot described (nothing is attached then).
+   * against the Document's applied order and attaches their bytes to the
+   * Document; their stories are indexed on the first history call. Returns
+   * the reason when the log does not hold exactly the prefix the snapshot
+   * described (nothing is attached then). The records are this replica's own
+   * store, trusted as replay trusts it (CORE14): they are not decoded here.
    */
   async loadPrefix(store: OpStore, doc: Document, chunk = 2000): Promise<string | undefined> {
     const count = doc.detachedOps;
     const meta = doc.appliedMeta();
     const records: { id: string; bytes: Uint8Array }[] = [];
-    const stories = new StoryOf(doc.state);
-    const notes: [number, ObjId][] = [];
     while (records.length < count) {
       const batch = await store.loadFrom(records.length, Math.min(chunk, count - records.length));
       if (batch.length === 0) return `the log ended at ${records.length} of ${count} records`;
@@ -53,14 +62,11 @@ export class StoryLog {
         const i = records.length;
         if (i >= count) break;
         if (r.id !== meta[i]!.id) return `record ${i} is not the op the snapshot applied there`;
-        const d = decodeOp(r.bytes, r.id);
-        if (!d.ok) return `record ${i} does not decode: ${d.reason}`;
         records.push(r);
-        for (const elem of stories.touchedBy(d.op)) notes.push([i, elem]);
       }
     }
-    for (const [i, elem] of notes) this.note(i, elem);
     doc.attachPrefix(records);
+    this.defer(0, count);
     return undefined;
   }
 }
