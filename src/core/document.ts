@@ -396,11 +396,6 @@ export class Document {
     return this.log().map(decodeLogged);
   }
 
-  /** The log entries applied after a restored prefix (the whole log when nothing is detached), in insertion order. */
-  attachedLog(): readonly LoggedOp[] {
-    return this.entries.slice(this.detached) as LoggedOp[];
-  }
-
   /** The signed bytes of an applied op (undefined when not applied, or in a prefix not attached yet). */
   bytesOf(id: OpId): Uint8Array | undefined {
     return this.applied.get(id)?.bytes;

@@ -110,6 +110,12 @@ describe('replica snapshots', () => {
     gated.open();
     await fromSnap.logReady();
     expect(fromSnap.dump().snapshot.prefixPending).toBe(0);
+    // REPL10: the history index of the restored prefix and the replayed tail is built in the background, in chunks.
+    expect(fromSnap.dump().snapshot.historyPending).toBe(snap!.upTo + 2);
+    clock.advance(1_000);
+    expect(fromSnap.dump().snapshot.historyPending).toBe(Math.max(0, snap!.upTo + 2 - 2_000));
+    clock.advance(50 * Math.ceil((snap!.upTo + 2) / 2_000));
+    expect(fromSnap.dump().snapshot.historyPending).toBe(0);
     await fromSnap.flushed();
 
     const replayed = await openReplica(new MemoryOpStore(backing), { get: async () => undefined, set: async () => undefined }, clock, 1);

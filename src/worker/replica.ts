@@ -122,7 +122,7 @@ export class Replica implements SyncHost {
   private closed = false;
 
   private readonly snapshots: SnapshotKeeper;
-  private opened!: Omit<SnapshotStatus, 'stored' | 'writeBlocked' | 'prefixPending'>;
+  private opened!: Omit<SnapshotStatus, 'stored' | 'writeBlocked' | 'prefixPending' | 'historyPending'>;
   /** Resolves once every applied op's bytes are at hand (at once, unless opened from a snapshot). */
   private prefixReady: Promise<void> = Promise.resolve();
 
@@ -165,6 +165,7 @@ export class Replica implements SyncHost {
       replica.prefixReady = replica.loadPrefix();
       replica.prefixReady.catch(() => undefined); // awaited by the consumers; not unhandled here
     }
+    void replica.prefixReady.then(() => replica.indexHistoryLater(), () => undefined);
     replica.snapshots.poke();
     return replica;
   }
@@ -202,6 +203,21 @@ export class Replica implements SyncHost {
   }
 
   /**
+   * Builds the history index of the ops not folded one by one (the restored
+   * prefix, the log replayed at open) in chunks of 2,000, one task each, a
+   * second after the log is loaded (REPL10): a story's history is then
+   * instant, and a history call before that indexes the rest itself.
+   */
+  private indexHistoryLater(): void {
+    const step = (): void => {
+      if (this.closed || !this.stories.behind) return;
+      this.stories.indexSome(this.doc, 2_000);
+      this.options.schedule(step, 50);
+    };
+    if (this.stories.behind) this.options.schedule(step, 1_000);
+  }
+
+  /**
    * Resolves when every applied op's bytes are at hand (REPL13): sync
    * serving, history and export wait for it after an open from a snapshot.
    */
@@ -217,7 +233,7 @@ export class Replica implements SyncHost {
 
   /** How the open went (cheap, unlike the dump): for the console and the perf harness. */
   openReport(): SnapshotStatus {
-    return { ...this.opened, prefixPending: this.doc.detachedOps, ...this.snapshots.status() };
+    return { ...this.opened, prefixPending: this.doc.detachedOps, historyPending: this.stories.pending, ...this.snapshots.status() };
   }
 
   /** Writes the snapshot now if one is due (tests, and before a planned close). */

@@ -42,6 +42,8 @@ export interface SnapshotStatus {
   readonly openMs: Readonly<Record<string, number>>;
   /** Ops of the restored prefix held as metadata only; their bytes load in the background (sync, history and export wait for them). */
   readonly prefixPending: number;
+  /** Log positions the history index has yet to cover (built in the background after the log is loaded, REPL10). */
+  readonly historyPending: number;
   /** The snapshot stored now: ops it covers, its size, when it was written and how long encoding took. */
   readonly stored: { readonly upTo: number; readonly bytes: number; readonly writtenAt: number; readonly encodeMs: number } | null;
   /** Why snapshots are not being written, when they are not. */

@@ -4,8 +4,9 @@
 // needs on top. Ops applied live are noted by the board index as it folds
 // them (it already knows each action's story). Ops the replica did not fold
 // one by one — the log replayed at open, a restored prefix read back from the
-// store — are indexed from their bytes on the first history call, once: an
-// open and the prefix's load do not pay for a view few users open.
+// store — are indexed from their bytes later: in small chunks once the
+// replica is idle after its open, or at once by the first history call that
+// comes before that. An open and the prefix's load do not pay for it.
 import { ROOT, decodeLogged, type Document, type DocState, type ObjId, type Op } from '../core/index.js';
 import type { OpStore } from '../storage/op-store.js';
 
@@ -26,15 +27,38 @@ export class StoryLog {
     if (to > from) this.unindexed.push([from, to]);
   }
 
+  /** True while some log positions are not indexed yet. */
+  get behind(): boolean {
+    return this.unindexed.length > 0;
+  }
+
+  /** How many log positions are not indexed yet. */
+  get pending(): number {
+    let n = 0;
+    for (const [from, to] of this.unindexed) n += to - from;
+    return n;
+  }
+
+  /**
+   * Indexes up to `limit` of the positions not indexed yet (the whole log
+   * must be attached): one chunk of background work, or everything.
+   */
+  indexSome(doc: Document, limit = Infinity): void {
+    const log = doc.log();
+    const stories = new StoryOf(doc.state);
+    let budget = limit;
+    while (budget > 0 && this.unindexed.length > 0) {
+      const range = this.unindexed[0]!;
+      const to = Math.min(range[1], range[0] + budget);
+      for (let i = range[0]; i < to; i++) for (const elem of stories.touchedBy(decodeLogged(log[i]!))) this.note(i, elem);
+      budget -= to - range[0];
+      if (to === range[1]) this.unindexed.shift(); else range[0] = to;
+    }
+  }
+
   /** The log positions of the ops that touched a story, ascending (the whole log must be attached). */
   positions(storyElem: ObjId, doc: Document): number[] {
-    if (this.unindexed.length > 0) {
-      const log = doc.log();
-      const stories = new StoryOf(doc.state);
-      for (const [from, to] of this.unindexed.splice(0)) {
-        for (let i = from; i < to; i++) for (const elem of stories.touchedBy(decodeLogged(log[i]!))) this.note(i, elem);
-      }
-    }
+    if (this.behind) this.indexSome(doc);
     const list = this.byStory.get(storyElem);
     if (list === undefined) return [];
     // Live notes come in order; a prefix indexed later lands behind them.
