@@ -191,3 +191,20 @@ export const transportContract: ReadonlyArray<TransportContractCase> = [
     },
   },
 ];
+
+/** One case's outcome when the suite runs outside vitest (a page, a worker). */
+export interface ContractResult { readonly rule: string; readonly name: string; readonly error: string | null }
+
+/** Runs every case in order (for browser contexts, which report results instead of failing a test). */
+export async function runTransportContract(makePair: MakePair): Promise<ContractResult[]> {
+  const results: ContractResult[] = [];
+  for (const c of transportContract) {
+    try {
+      await c.run(makePair);
+      results.push({ rule: c.rule, name: c.name, error: null });
+    } catch (e) {
+      results.push({ rule: c.rule, name: c.name, error: String(e) });
+    }
+  }
+  return results;
+}

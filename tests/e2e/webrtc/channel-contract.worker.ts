@@ -3,7 +3,7 @@
 // replica worker's side of a WebRTC connection, on real channels.
 import { serveChannel } from '../../../src/sync/frames-link';
 import type { ChannelTransport } from '../../../src/sync/channel-transport';
-import { transportContract } from '../../../src/sync/transport-contract';
+import { runTransportContract } from '../../../src/sync/transport-contract';
 import type { Transport } from '../../../src/sync/transport';
 
 const halves = new Map<string, ChannelTransport>();
@@ -31,14 +31,5 @@ self.onmessage = (event: MessageEvent) => {
 
 async function run(): Promise<void> {
   const makePair = () => new Promise<[Transport, Transport]>((resolve) => { waiting.push(resolve); postMessage({ t: 'need-pair' }); });
-  const results: { rule: string; name: string; error: string | null }[] = [];
-  for (const c of transportContract) {
-    try {
-      await c.run(makePair);
-      results.push({ rule: c.rule, name: c.name, error: null });
-    } catch (e) {
-      results.push({ rule: c.rule, name: c.name, error: String(e) });
-    }
-  }
-  postMessage({ t: 'results', results });
+  postMessage({ t: 'results', results: await runTransportContract(makePair) });
 }

@@ -7,7 +7,7 @@ import { createPeerManager, type PeerManager, type PeerStatus } from '../../../s
 import { createRoomCipher } from '../../../src/sync/room-crypto';
 import { parseRoomLink } from '../../../src/sync/room-link';
 import { createSignallingClient, type SignallingClient, type SignallingState } from '../../../src/sync/signalling-client';
-import { transportContract, type MakePair } from '../../../src/sync/transport-contract';
+import { runTransportContract, type ContractResult, type MakePair } from '../../../src/sync/transport-contract';
 import type { Transport } from '../../../src/sync/transport';
 import { WebRtcTransport } from '../../../src/sync/webrtc-transport';
 import { linkOver } from '../../../src/sync/frames-link';
@@ -145,7 +145,7 @@ const harness = {
    * channels this page transfers there at creation (RTC25), as the app hands
    * them to its replica worker.
    */
-  runContractInWorker(): Promise<Array<{ rule: string; name: string; error: string | null }>> {
+  runContractInWorker(): Promise<ContractResult[]> {
     const worker = new Worker(new URL('./channel-contract.worker.ts', import.meta.url), { type: 'module' });
     const connections: WebRtcTransport[] = [];
     const half = (side: 'a' | 'b') => (channel: RTCDataChannel) => {
@@ -156,7 +156,7 @@ const harness = {
     return new Promise((resolve, reject) => {
       worker.onerror = (e) => reject(new Error(e.message));
       worker.onmessage = (event: MessageEvent) => {
-        const m = event.data as { t: string; results?: Array<{ rule: string; name: string; error: string | null }>; error?: string };
+        const m = event.data as { t: string; results?: ContractResult[]; error?: string };
         if (m.t === 'need-pair') {
           let a: WebRtcTransport | null = null;
           let b: WebRtcTransport | null = null;
@@ -173,17 +173,8 @@ const harness = {
     });
   },
   /** Runs every Transport contract case over fresh in-page WebRTC pairs; returns failures. */
-  async runContract(): Promise<Array<{ rule: string; name: string; error: string | null }>> {
-    const results = [];
-    for (const c of transportContract) {
-      try {
-        await c.run(webrtcPair);
-        results.push({ rule: c.rule, name: c.name, error: null });
-      } catch (e) {
-        results.push({ rule: c.rule, name: c.name, error: String(e) });
-      }
-    }
-    return results;
+  runContract(): Promise<ContractResult[]> {
+    return runTransportContract(webrtcPair);
   },
   /** Sends `count` frames of `size` bytes with backpressure; resolves when the peer has counted them all. */
   async throughput(peerId: string, count: number, size: number, highWater = 1024 * 1024): Promise<{ ms: number; count: number }> {
