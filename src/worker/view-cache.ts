@@ -21,9 +21,9 @@ export const VIEW_CACHE_VERSION = 1;
 
 /**
  * Stories of each column in the cached first screen: more than a tall
- * window shows (~12 cards), fewer than the page's 50-card page, because
- * rendering cards is most of the paint (250 cards: 150–400 ms on the loaded
- * test machine).
+ * window shows (~12 cards) and as many as the page renders of a column
+ * before paging (UI14), since rendering cards is most of the paint (250
+ * cards: 150–400 ms on the loaded test machine).
  */
 export const FIRST_SCREEN = 20;
 

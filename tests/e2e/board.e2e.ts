@@ -4,7 +4,7 @@
 // on a locator or condition, never a sleep.
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { logOps, viewCacheOps, waitForSnapshot } from './perf/board-perf';
+import { cachedBackup, logOps, seedFromBackup, viewCacheOps, waitForSnapshot } from './perf/board-perf';
 
 test.describe.configure({ timeout: 90_000 });
 
@@ -83,6 +83,24 @@ test('[UI1][UI3][UI8] create and edit a story; a reload shows it unchanged', asy
   const again = await openEditor(page, 'Write the safe parser');
   await expect(again.getByLabel('Done: parses headings')).toBeChecked();
   await expect(again.getByTestId('history')).toContainText('Tester');
+});
+
+test('[UI14] a long column renders 20 cards, then 20 more from "Show more" or when its end scrolls near', async ({ page }) => {
+  await openBoard(page);
+  await seedFromBackup(page, await cachedBackup({ stories: 300, ops: 301 }), 60_000);
+  const backlog = column(page, 'backlog');
+  const more = page.locator('[data-stage="backlog"] .more');
+  await expect(page.getByTestId('count-backlog')).toHaveText('60');
+  await expect(backlog.locator(':scope > li')).toHaveCount(20);
+  await expect(more).toHaveText('Show 20 more of 40');
+  // A click pages in 20 more (dispatched, so the page does not scroll to the button first).
+  await more.dispatchEvent('click');
+  await expect(backlog.locator(':scope > li')).toHaveCount(40);
+  await expect(more).toHaveText('Show 20 more of 20');
+  // Scrolling the column's end near the screen pages in the rest.
+  await more.scrollIntoViewIfNeeded();
+  await expect(backlog.locator(':scope > li')).toHaveCount(60);
+  await expect(more).toHaveCount(0);
 });
 
 test('[UI4][UI5] drag and keyboard moves and reorders survive a reload in the same order', async ({ page }) => {

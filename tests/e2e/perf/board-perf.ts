@@ -63,7 +63,7 @@ function summarise(samples: number[]): Timing {
 const latency = (pairs: [number, number][]): Latency => ({ dom: summarise(pairs.map((p) => p[0])), frame: summarise(pairs.map((p) => p[1])) });
 
 // How the page side of each measurement works. t0 is the keydown's own
-// `timeStamp`: the time the browser took in the real key press (sent by
+// `timeStamp` (of the key itself, not of a modifier pressed before it): the time the browser took in the real key press (sent by
 // Playwright through CDP's Input domain, as a user's key would go through
 // the input pipeline), so input queueing counts, and no handler of ours runs
 // before t0. "dom" ends when the result is in the DOM; "frame" ends after the
@@ -87,6 +87,7 @@ async function installProbe(page: Page): Promise<void> {
     }));
     // A macrotask: Svelte has flushed its effects (a microtask) by then.
     const task = () => new Promise<void>((r) => { const c = new MessageChannel(); c.port1.onmessage = () => r(); c.port2.postMessage(0); });
+    const MODIFIERS = new Set(['Alt', 'Control', 'Meta', 'Shift']);
     let pending: Promise<[number, number]> = Promise.reject(new Error('not armed'));
     pending.catch(() => undefined);
     window.__huskiesPerf = {
@@ -94,6 +95,8 @@ async function installProbe(page: Page): Promise<void> {
       arm(kind, until) {
         pending = new Promise<[number, number]>((resolve) => {
           const onKey = (e: KeyboardEvent) => {
+            // Alt+→ is two keydowns; the move starts with the arrow's.
+            if (MODIFIERS.has(e.key)) return;
             window.removeEventListener('keydown', onKey, true);
             const t0 = e.timeStamp;
             const finish = async () => {
@@ -118,9 +121,21 @@ async function installProbe(page: Page): Promise<void> {
   });
 }
 
-/** Waits until the page has rendered a frame and gone idle for a moment. */
-async function settle(page: Page): Promise<void> {
-  await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 30))));
+/**
+ * Waits until the page has rendered a frame and gone idle for a moment, then
+ * `phaseMs` more. A key pressed a fixed time after a frame lands at the same
+ * point of every 16.7 ms frame interval, and its painted figure then depends
+ * on that point (one build gave medians of 8 and 19 ms in two runs, and a
+ * key that changes one element 20 ms); sample `i` of a measurement waits
+ * `framePhase(i)`, spread evenly over the interval as a person's keys are.
+ */
+async function settle(page: Page, phaseMs: number): Promise<void> {
+  await page.evaluate((phase) => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 30 + phase))), phaseMs);
+}
+
+/** Sample i's offset in the frame interval: a golden-ratio sequence, deterministic and evenly spread. */
+export function framePhase(i: number): number {
+  return ((i * 0.6180339887498949) % 1) * (1000 / 60);
 }
 
 /**
@@ -143,7 +158,7 @@ export async function measureKeyMove(page: Page, n = 50): Promise<Latency> {
       document.querySelector<HTMLElement>(`[data-column="${from}"] [data-story-id="${id}"]`)!.focus();
       window.__huskiesPerf!.arm('key', `[data-column="${to}"] [data-story-id="${id}"]`);
     }, [from, to, id] as const);
-    await settle(page);
+    await settle(page, framePhase(i));
     await page.keyboard.press(key);
     pairs.push(await page.evaluate(() => window.__huskiesPerf!.result()));
   }
@@ -166,7 +181,7 @@ export async function measureSearchTyping(page: Page, n = 48): Promise<Latency> 
     const k = i % word.length;
     if (k === 0) { await page.keyboard.press('Escape'); await expect(search).toHaveValue(''); }
     await page.evaluate(() => window.__huskiesPerf!.arm('input', null));
-    await settle(page);
+    await settle(page, framePhase(i));
     await page.keyboard.press(word[k]!);
     pairs.push(await page.evaluate(() => window.__huskiesPerf!.result()));
   }
