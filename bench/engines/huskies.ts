@@ -1,9 +1,10 @@
 // huskies on the board workload: three replicas, each with its own key, build
-// their shares with the local path (prepare → sign → commit), then each
+// their shares with the local path (prepare → sign → commit, with up to
+// SIGN_AHEAD ops prepared while earlier ones are signed), then each
 // ingests the other two's ops. Three signing modes: unsigned (commit with a
 // dummy 64-byte signature: the core's local cost alone), noble (sync, pure JS)
 // and WebCrypto (Node's crypto.subtle Ed25519 via src/worker/signer.ts).
-import { Document, keyPairFromSeed, toHex, type LocalAction, type Op } from '../../src/core/index.js';
+import { Document, keyPairFromSeed, toHex, type LocalAction, type Op, type PreparedOp } from '../../src/core/index.js';
 import { NobleSigner, WebCryptoSigner, type Signer } from '../../src/worker/signer.js';
 import { WebCryptoVerifier, type Verifier } from '../../src/worker/verifier.js';
 import { updateActions } from '../huskies-core.js';
@@ -33,22 +34,32 @@ async function signerFor(mode: SignMode, a: number): Promise<Signer | undefined>
   return mode === 'noble' ? new NobleSigner(authorSeed(a)) : WebCryptoSigner.fromSeed(authorSeed(a));
 }
 
+/** Local ops prepared ahead of their signatures (CORE13), so signing overlaps the core's work. */
+export const SIGN_AHEAD = 32;
+
 /** One author's local edits on its replica; returns its ops. */
 async function applyShare(doc: Document, init: Op, share: Share, signer: Signer | undefined, author: string): Promise<Op[]> {
   const ops: Op[] = [];
-  const commit = signer === undefined
-    ? (actions: LocalAction[]) => { const op = doc.commit(doc.prepare(author, actions), DUMMY_SIG); ops.push(op); return op; }
+  const signing: { prepared: PreparedOp; signature: Promise<Uint8Array> }[] = [];
+  const commitOldest = async () => {
+    const s = signing.shift()!;
+    ops.push(doc.commit(s.prepared, await s.signature));
+  };
+  /** Prepares an edit and returns its op id; the op is committed once signed, in order. */
+  const edit = signer === undefined
+    ? (actions: LocalAction[]) => { const op = doc.commit(doc.prepare(author, actions), DUMMY_SIG); ops.push(op); return op.id; }
     : async (actions: LocalAction[]) => {
-      const p = doc.prepare(author, actions);
-      const op = doc.commit(p, await signer.sign(p.idBytes));
-      ops.push(op);
-      return op;
+      const prepared = doc.prepare(author, actions);
+      signing.push({ prepared, signature: signer.sign(prepared.idBytes) });
+      if (signing.length >= SIGN_AHEAD) await commitOldest();
+      return prepared.id;
     };
   const list = `${init.id}:0`;
   const storyOps: string[] = [];
-  for (const i of share.stories) storyOps[i] = (await commit(huskiesCreateStory(list, i))).id;
-  for (const u of share.updates) await commit(updateActions(u, storyOps));
-  for (const s of share.purges) await commit([{ type: 'del', obj: list, elem: `${storyOps[s]}:0` }]);
+  for (const i of share.stories) storyOps[i] = await edit(huskiesCreateStory(list, i));
+  for (const u of share.updates) await edit(updateActions(u, storyOps));
+  for (const s of share.purges) await edit([{ type: 'del', obj: list, elem: `${storyOps[s]}:0` }]);
+  while (signing.length > 0) await commitOldest();
   return ops;
 }
 

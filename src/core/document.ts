@@ -15,7 +15,7 @@ import {
   type Action, type AuthorId, type LocalAction, type LocalRef, type ObjId, type Op, type OpHeader, type OpId,
 } from './op.js';
 import { nobleVerifyBatch, signBytes, type KeyPair, type VerifyBatch, type VerifyItem } from './sign.js';
-import { DocState, type Json } from './state.js';
+import { DocState, type Json, type PendingCreations } from './state.js';
 
 /** How far one op's Lamport may run ahead of its dependencies (CORE5): bounds a clock-exhaustion attack. */
 export const MAX_LAMPORT_JUMP = 2 ** 20;
@@ -46,6 +46,9 @@ export interface PreparedOp {
   readonly id: OpId;
   readonly idBytes: Uint8Array;
 }
+
+/** A prepared op of the pending chain; `chained` when it was prepared while an earlier op of its author was unsigned. */
+interface PendingLocal { readonly prepared: PreparedOp; readonly draft: Op; readonly chained: boolean }
 
 /** The signature slot of a prepared op until it is signed. */
 const UNSIGNED = new Uint8Array(64);
@@ -106,7 +109,10 @@ export class Document {
   private readonly applied = new Map<OpId, Entry>();
   private readonly headSet = new Set<OpId>();
   private readonly lastByAuthor = new Map<AuthorId, { seq: number; id: OpId; count: number }>();
-  private readonly pendingLocal = new Map<AuthorId, { prepared: PreparedOp; draft: Op }>();
+  /** Per author, prepared ops awaiting their signatures, oldest first (CORE13). */
+  private readonly pendingLocal = new Map<AuthorId, PendingLocal[]>();
+  /** Per author, what its pending ops will create, once a prepare chains on them. */
+  private readonly pendingCreations = new Map<AuthorId, PendingCreations>();
   private readonly buffer: DependencyBuffer;
   private clock = 0;
   private readonly validate: OpValidator | undefined;
@@ -126,12 +132,16 @@ export class Document {
 
   /**
    * Builds and hashes the next op of `author` from actions. Throws on misuse
-   * (bad values, unknown containers, an op of this author still unsigned).
+   * (bad values, unknown containers). While earlier ops of this author await
+   * their signatures, the new op chains on the last of them (its prev), so
+   * signing overlaps preparing; ops are committed in the order prepared.
    */
   prepare(author: AuthorId, actions: readonly LocalAction[]): PreparedOp {
-    if (this.pendingLocal.has(author)) throw new InvariantError('commit the pending op of this author before preparing another');
+    const queue = this.pendingLocal.get(author);
+    const tail = queue?.[queue.length - 1];
+    const chained = tail !== undefined;
     const last = this.lastByAuthor.get(author);
-    const prev = last ? last.id : null;
+    const prev = tail ? tail.prepared.id : last ? last.id : null;
     const refs = new Set<OpId>();
     for (let i = 0; i < actions.length; i++) {
       const a = actions[i]!;
@@ -141,15 +151,27 @@ export class Document {
     }
     const deps: OpId[] = [];
     for (const r of refs) if (r !== prev) deps.push(r);
-    // Fill with the current heads, newest first, up to the cap.
-    if (deps.length < LIMITS.maxDeps) {
-      const heads: OpId[] = [];
-      for (const h of this.headSet) if (h !== prev && !refs.has(h)) heads.push(h);
-      if (heads.length > 1) heads.sort((a, b) => this.applied.get(b)!.lamport - this.applied.get(a)!.lamport);
-      for (const h of heads) { if (deps.length >= LIMITS.maxDeps) break; deps.push(h); }
+    let lamport: number;
+    if (!chained) {
+      // Fill with the current heads, newest first, up to the cap.
+      if (deps.length < LIMITS.maxDeps) {
+        const heads: OpId[] = [];
+        for (const h of this.headSet) if (h !== prev && !refs.has(h)) heads.push(h);
+        if (heads.length > 1) heads.sort((a, b) => this.applied.get(b)!.lamport - this.applied.get(a)!.lamport);
+        for (const h of heads) { if (deps.length >= LIMITS.maxDeps) break; deps.push(h); }
+      }
+      lamport = this.clock + 1;
+    } else {
+      // A chained op names only what it must (its actions' ops): after the
+      // last pending op and everything it names, whatever arrived since.
+      lamport = tail.draft.lamport;
+      for (const d of deps) lamport = Math.max(lamport, this.lamportOf(d, queue!) ?? Infinity);
+      if (!Number.isFinite(lamport)) throw new InvariantError('local op is invalid: it names an op that is neither applied nor pending');
+      lamport += 1;
     }
     if (deps.length > LIMITS.maxDeps) throw new RangeError('an op may reference at most 64 other ops');
-    const header: OpHeader = { author, seq: last ? last.seq + 1 : 1, lamport: this.clock + 1, prev, deps: deps.sort() };
+    const seq = tail ? tail.draft.seq + 1 : last ? last.seq + 1 : 1;
+    const header: OpHeader = { author, seq, lamport, prev, deps: deps.sort() };
     const { body, signed } = encodeUnsigned(header, actions);
     const idBytes = sha256(body);
     const id = toHex(idBytes);
@@ -158,32 +180,76 @@ export class Document {
       author, seq: header.seq, lamport: header.lamport, prev, deps: header.deps, id,
       actions: resolveActions(actions, id), sig: UNSIGNED, bytes: signed,
     };
-    const reason = this.checkHeader(draft) ?? this.state.check(draft) ?? this.validate?.(this, draft);
+    // A chained op's header and domain rules are checked at commit, once the
+    // ops it follows are applied; its actions are checked now, against what
+    // the pending ops will create.
+    const reason = chained
+      ? this.state.check(draft, this.creationsOf(author, queue!))
+      : this.checkHeader(draft) ?? this.state.check(draft) ?? this.validate?.(this, draft);
     if (reason !== undefined) throw new InvariantError(`local op is invalid: ${reason}`);
-    this.pendingLocal.set(author, { prepared, draft });
+    const entry: PendingLocal = { prepared, draft, chained };
+    if (queue) queue.push(entry);
+    else this.pendingLocal.set(author, [entry]);
     return prepared;
   }
 
   /**
-   * Applies a prepared op with its signature over `idBytes`; returns the op to
-   * persist and send. No second check: prepare checked the op, and validity
-   * depends only on the op and its causal past (CORE9), which ops applied
-   * since cannot change.
+   * Applies the author's oldest pending op with its signature over `idBytes`;
+   * returns the op to persist and send. An op prepared alone is not checked
+   * again: validity depends only on the op and its causal past (CORE9), which
+   * ops applied since cannot change. A chained op's header and domain rules
+   * are checked now; if they fail, it and the ops chained after it are
+   * dropped, nothing is applied, and this throws.
    */
   commit(prepared: PreparedOp, signature: Uint8Array): Op {
-    const pending = this.pendingLocal.get(prepared.header.author);
-    assert(pending?.prepared === prepared, 'commit of an op that is not the pending one');
-    const { draft } = pending;
+    const author = prepared.header.author;
+    const queue = this.pendingLocal.get(author);
+    assert(queue?.[0]?.prepared === prepared, 'commit of an op that is not the oldest pending one');
+    const { draft, chained } = queue[0];
+    if (chained) {
+      const reason = this.checkHeader(draft) ?? this.validate?.(this, draft);
+      if (reason !== undefined) {
+        this.abandon(prepared);
+        throw new InvariantError(`local op is invalid: ${reason}`);
+      }
+    }
     fillSignature(draft.bytes, signature);
-    this.pendingLocal.delete(prepared.header.author);
+    queue.shift();
+    if (queue.length === 0) { this.pendingLocal.delete(author); this.pendingCreations.delete(author); }
     const op: Op = { ...draft, sig: signature };
     this.applyValid(op);
     return op;
   }
 
-  /** Drops a prepared op that will not be signed (e.g. the signer failed). */
+  /** Drops a prepared op that will not be signed (e.g. the signer failed), and the ops chained after it. */
   abandon(prepared: PreparedOp): void {
-    if (this.pendingLocal.get(prepared.header.author)?.prepared === prepared) this.pendingLocal.delete(prepared.header.author);
+    const author = prepared.header.author;
+    const queue = this.pendingLocal.get(author);
+    const at = queue ? queue.findIndex((p) => p.prepared === prepared) : -1;
+    if (at < 0) return;
+    queue!.length = at;
+    this.pendingCreations.delete(author);
+    if (at === 0) this.pendingLocal.delete(author);
+  }
+
+  /** Lamport of an op that is applied or pending in `queue`, or undefined. */
+  private lamportOf(id: OpId, queue: readonly PendingLocal[]): number | undefined {
+    const applied = this.applied.get(id);
+    if (applied !== undefined) return applied.lamport;
+    for (const p of queue) if (p.prepared.id === id) return p.draft.lamport;
+    return undefined;
+  }
+
+  /** What the author's pending ops will create, built on the first chained prepare (or after an abandon). */
+  private creationsOf(author: AuthorId, queue: readonly PendingLocal[]): PendingCreations {
+    let c = this.pendingCreations.get(author);
+    if (c === undefined) {
+      c = { containers: new Map(), elems: new Map() };
+      // Each pending op was valid when prepared; checking again records what it creates.
+      for (const p of queue) assert(this.state.check(p.draft, c) === undefined, 'a pending op no longer checks');
+      this.pendingCreations.set(author, c);
+    }
+    return c;
   }
 
   /** prepare + synchronous noble signature + commit, for tests, tools and the bench. */

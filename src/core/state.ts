@@ -53,6 +53,16 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 
 interface Pending { kind: ContainerKind; depth: number }
 
+/**
+ * What prepared local ops not yet committed will create (CORE13): a prepare
+ * chained on them checks its actions against these as if they were applied.
+ */
+export interface PendingCreations {
+  readonly containers: Map<ObjId, Pending>;
+  /** Element id → the list it is in. */
+  readonly elems: Map<ObjId, ObjId>;
+}
+
 export class DocState {
   readonly containers = new Map<ObjId, Container>();
   /** Containers created directly under the root map (winning or not), in creation order. */
@@ -65,9 +75,11 @@ export class DocState {
   /**
    * Why the op's actions cannot apply, or undefined when they all can. Pure:
    * depends only on the op and on ops it names in prev/deps, so every replica
-   * decides the same (CORE9).
+   * decides the same (CORE9). With `pending` (a local prepare chained on
+   * unsigned ops, CORE13) it also sees what those will create, and adds what
+   * this op creates when it is valid.
    */
-  check(op: Op): string | undefined {
+  check(op: Op, pending?: PendingCreations): string | undefined {
     // Hot path (every op, local and remote): no closures, no per-action
     // allocation beyond the ids of what the op creates.
     let newContainers: Map<ObjId, Pending> | undefined;
@@ -80,7 +92,7 @@ export class DocState {
         return `action ${i} refers to an op outside its dependencies`;
       }
       const existing = this.containers.get(a.obj);
-      const target: Pending | undefined = existing ?? newContainers?.get(a.obj);
+      const target: Pending | undefined = existing ?? newContainers?.get(a.obj) ?? pending?.containers.get(a.obj);
       if (target === undefined) return `action ${i}: unknown container`;
       if (a.type === 'set') {
         if (target.kind !== 'map') return `action ${i}: set on a list`;
@@ -89,7 +101,7 @@ export class DocState {
         if (target.kind !== 'list') return `action ${i}: ${a.type} on a map`;
         const ref = second!;
         if (!(a.type === 'ins' && ref === HEAD)) {
-          const inList = this.listOf(ref) === a.obj || newElems?.get(ref) === a.obj;
+          const inList = this.listOf(ref) === a.obj || newElems?.get(ref) === a.obj || pending?.elems.get(ref) === a.obj;
           if (!inList) return `action ${i}: element not in that list`;
         }
       }
@@ -102,6 +114,11 @@ export class DocState {
         if (target.depth + 1 > LIMITS.maxDepth) return `action ${i}: nesting deeper than ${LIMITS.maxDepth}`;
         (newContainers ??= new Map()).set(id, { kind: (a.value as { make: ContainerKind }).make, depth: target.depth + 1 });
       }
+    }
+    // A valid op's creations join the pending ones the next chained prepare sees.
+    if (pending !== undefined) {
+      if (newContainers !== undefined) for (const [id, c] of newContainers) pending.containers.set(id, c);
+      if (newElems !== undefined) for (const [id, list] of newElems) pending.elems.set(id, list);
     }
     return undefined;
   }
