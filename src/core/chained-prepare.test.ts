@@ -169,6 +169,22 @@ describe('[CORE13] ops prepared ahead of their signatures', () => {
     expect(next.header.prev).toBe(p2.id);
   });
 
+  test('a remote op applied before a chained prepare is in that op\'s past: the later local write wins, as one at a time', () => {
+    const doc = new Document();
+    const other = new Document();
+    const p1 = doc.prepare(ALICE, [{ type: 'set', obj: ROOT, key: 'title', value: 'a' }]);
+    // Bob's replica has a higher clock; his write reaches this replica while p1 is unsigned.
+    for (let i = 0; i < 9; i++) other.change(bob, [{ type: 'set', obj: ROOT, key: 'n', value: i }]);
+    const remote = other.change(bob, [{ type: 'set', obj: ROOT, key: 'title', value: 'b' }]);
+    expect(doc.ingest(other.log().map((o) => o.bytes)).applied).toHaveLength(10);
+    const p2 = doc.prepare(ALICE, [{ type: 'set', obj: ROOT, key: 'title', value: 'c' }]);
+    expect(p2.header.deps).toEqual([remote.id]);
+    expect(p2.header.lamport).toBe(remote.lamport + 1);
+    const mine = [p1, p2].map((p) => doc.commit(p, signBytes(alice.secretKey, p.idBytes)));
+    other.ingest(mine.map((o) => o.bytes));
+    for (const d of [doc, other]) expect(d.toJson()).toMatchObject({ title: 'c' });
+  });
+
   test('remote ops applied between chained prepares and their commits: every replica converges', () => {
     const doc = new Document();
     const other = new Document();
@@ -180,6 +196,7 @@ describe('[CORE13] ops prepared ahead of their signatures', () => {
     const remote = other.change(bob, [{ type: 'set', obj: ROOT, key: 'title', value: 'board' }]);
     expect(doc.ingest([remote.bytes]).applied).toHaveLength(1);
     pending.push(doc.prepare(ALICE, [{ type: 'ins', obj: `${p1.id}:0`, after: HEAD, value: 'b' }]));
+    expect(pending[2]!.header.deps).toEqual([p1.id, remote.id].sort());
     const mine = pending.map((p) => doc.commit(p, signBytes(alice.secretKey, p.idBytes)));
     // Bob's replica and a third one that gets everything in another order agree.
     expect(other.ingest(mine.map((o) => o.bytes)).applied).toHaveLength(3);
@@ -188,8 +205,8 @@ describe('[CORE13] ops prepared ahead of their signatures', () => {
     expect(third.opCount).toBe(4);
     for (const d of [other, third]) expect(d.state.stateHash()).toBe(doc.state.stateHash());
     expect(doc.toJson()).toEqual({ items: ['b', 'a'], title: 'board' });
-    // The next op prepared alone names the remote head again.
+    // The last chained op named the remote one: nothing is left for the next to name.
     const next = doc.prepare(ALICE, [{ type: 'set', obj: ROOT, key: 'n', value: 1 }]);
-    expect(next.header.deps).toEqual([remote.id]);
+    expect(next.header.deps).toEqual([]);
   });
 });

@@ -50,6 +50,16 @@ export interface PreparedOp {
 /** A prepared op of the pending chain; `chained` when it was prepared while an earlier op of its author was unsigned. */
 interface PendingLocal { readonly prepared: PreparedOp; readonly draft: Op; readonly chained: boolean }
 
+/** The ops pending local ops name as prev or deps. */
+function namedBy(queue: readonly PendingLocal[]): Set<OpId> {
+  const out = new Set<OpId>();
+  for (const p of queue) {
+    if (p.draft.prev !== null) out.add(p.draft.prev);
+    for (const d of p.draft.deps) out.add(d);
+  }
+  return out;
+}
+
 /** The signature slot of a prepared op until it is signed. */
 const UNSIGNED = new Uint8Array(64);
 
@@ -151,19 +161,20 @@ export class Document {
     }
     const deps: OpId[] = [];
     for (const r of refs) if (r !== prev) deps.push(r);
+    // Fill with the current heads, newest first, up to the cap: the op comes
+    // after everything this replica has shown. A chained op leaves out the
+    // heads its pending ops already name, as it would once they are applied.
+    const covered = chained ? namedBy(queue!) : undefined;
+    if (deps.length < LIMITS.maxDeps) {
+      const heads: OpId[] = [];
+      for (const h of this.headSet) if (h !== prev && !refs.has(h) && !covered?.has(h)) heads.push(h);
+      if (heads.length > 1) heads.sort((a, b) => this.applied.get(b)!.lamport - this.applied.get(a)!.lamport);
+      for (const h of heads) { if (deps.length >= LIMITS.maxDeps) break; deps.push(h); }
+    }
     let lamport: number;
-    if (!chained) {
-      // Fill with the current heads, newest first, up to the cap.
-      if (deps.length < LIMITS.maxDeps) {
-        const heads: OpId[] = [];
-        for (const h of this.headSet) if (h !== prev && !refs.has(h)) heads.push(h);
-        if (heads.length > 1) heads.sort((a, b) => this.applied.get(b)!.lamport - this.applied.get(a)!.lamport);
-        for (const h of heads) { if (deps.length >= LIMITS.maxDeps) break; deps.push(h); }
-      }
-      lamport = this.clock + 1;
-    } else {
-      // A chained op names only what it must (its actions' ops): after the
-      // last pending op and everything it names, whatever arrived since.
+    if (!chained) lamport = this.clock + 1;
+    else {
+      // After the last pending op and everything it names.
       lamport = tail.draft.lamport;
       for (const d of deps) lamport = Math.max(lamport, this.lamportOf(d, queue!) ?? Infinity);
       if (!Number.isFinite(lamport)) throw new InvariantError('local op is invalid: it names an op that is neither applied nor pending');
