@@ -7,7 +7,8 @@
 // store — are indexed from their bytes later: in small chunks once the
 // replica is idle after its open, or at once by the first history call that
 // comes before that. An open and the prefix's load do not pay for it.
-import { ROOT, decodeLogged, type Document, type DocState, type ObjId, type Op } from '../core/index.js';
+import { actionObjId, decodeLogged, type Document, type DocState, type ObjId, type Op } from '../core/index.js';
+import { isMake, locate, type Located } from '../pipeline/index.js';
 import type { OpStore } from '../storage/op-store.js';
 
 export class StoryLog {
@@ -96,42 +97,30 @@ export class StoryLog {
 }
 
 /**
- * Which story an action's target belongs to: a story is a map element of a
- * list directly under the root (the board's stories list), and everything a
- * story holds hangs below it through `parent` links (bounded by the nesting cap).
+ * The stories an op touched, by the board's own layout rule (`locate`, as the
+ * board index folds live ops): an element inserted into or deleted from a
+ * stories list, and the story holding each other action's target.
  */
 class StoryOf {
-  private readonly memo = new Map<ObjId, ObjId | null>();
+  private readonly memo = new Map<ObjId, Located | null>();
   constructor(private readonly state: DocState) {}
 
-  private isRootList(id: ObjId): boolean {
-    const c = this.state.containers.get(id);
-    return c !== undefined && c.kind === 'list' && c.parent === ROOT;
-  }
-
-  of(obj: ObjId): ObjId | null {
-    const known = this.memo.get(obj);
-    if (known !== undefined) return known;
-    let cur: ObjId | null = obj;
-    let found: ObjId | null = null;
-    for (let depth = 0; cur !== null && depth < 20; depth++) {
-      const c = this.state.containers.get(cur);
-      if (c === undefined) break;
-      if (c.parent !== null && this.isRootList(c.parent)) { found = cur; break; }
-      cur = c.parent;
-    }
-    this.memo.set(obj, found);
-    return found;
+  private located(obj: ObjId): Located | null {
+    let l = this.memo.get(obj);
+    if (l === undefined) this.memo.set(obj, l = locate(this.state, obj) ?? null);
+    return l;
   }
 
   touchedBy(op: Op): Set<ObjId> {
     const out = new Set<ObjId>();
-    op.actions.forEach((a, i) => {
-      if (a.type === 'ins' && this.isRootList(a.obj)) out.add(`${op.id}:${i}`);
-      else if (a.type === 'del' && this.isRootList(a.obj)) out.add(a.elem);
-      const s = this.of(a.obj);
-      if (s !== null) out.add(s);
-    });
+    for (let i = 0; i < op.actions.length; i++) {
+      const a = op.actions[i]!;
+      const l = this.located(a.obj);
+      if (a.type !== 'set' && l?.role === 'stories') {
+        if (a.type === 'del') out.add(a.elem);
+        else if (isMake(a.value) && a.value.make === 'map') out.add(actionObjId(op.id, i));
+      } else if (l?.story !== undefined) out.add(l.story);
+    }
     return out;
   }
 }
