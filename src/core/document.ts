@@ -50,14 +50,15 @@ export interface PreparedOp {
 /** A prepared op of the pending chain; `chained` when it was prepared while an earlier op of its author was unsigned. */
 interface PendingLocal { readonly prepared: PreparedOp; readonly draft: Op; readonly chained: boolean }
 
-/** The ops pending local ops name as prev or deps. */
-function namedBy(queue: readonly PendingLocal[]): Set<OpId> {
-  const out = new Set<OpId>();
-  for (const p of queue) {
-    if (p.draft.prev !== null) out.add(p.draft.prev);
-    for (const d of p.draft.deps) out.add(d);
-  }
-  return out;
+/**
+ * What a chained prepare sees of the author's pending ops: what they will
+ * create, and the ops they name as prev or deps (heads it need not name).
+ */
+interface ChainOverlay { readonly creations: PendingCreations; readonly named: Set<OpId> }
+
+function addNamed(named: Set<OpId>, op: Op): void {
+  if (op.prev !== null) named.add(op.prev);
+  for (const d of op.deps) named.add(d);
 }
 
 /** The signature slot of a prepared op until it is signed. */
@@ -121,8 +122,8 @@ export class Document {
   private readonly lastByAuthor = new Map<AuthorId, { seq: number; id: OpId; count: number }>();
   /** Per author, prepared ops awaiting their signatures, oldest first (CORE13). */
   private readonly pendingLocal = new Map<AuthorId, PendingLocal[]>();
-  /** Per author, what its pending ops will create, once a prepare chains on them. */
-  private readonly pendingCreations = new Map<AuthorId, PendingCreations>();
+  /** Per author, what a chained prepare sees of its pending ops, built when a prepare first chains on them. */
+  private readonly overlays = new Map<AuthorId, ChainOverlay>();
   private readonly buffer: DependencyBuffer;
   private clock = 0;
   private readonly validate: OpValidator | undefined;
@@ -164,7 +165,8 @@ export class Document {
     // Fill with the current heads, newest first, up to the cap: the op comes
     // after everything this replica has shown. A chained op leaves out the
     // heads its pending ops already name, as it would once they are applied.
-    const covered = chained ? namedBy(queue!) : undefined;
+    const overlay = chained ? this.overlayOf(author, queue!) : undefined;
+    const covered = overlay?.named;
     if (deps.length < LIMITS.maxDeps) {
       const heads: OpId[] = [];
       for (const h of this.headSet) if (h !== prev && !refs.has(h) && !covered?.has(h)) heads.push(h);
@@ -194,10 +196,11 @@ export class Document {
     // A chained op's header and domain rules are checked at commit, once the
     // ops it follows are applied; its actions are checked now, against what
     // the pending ops will create.
-    const reason = chained
-      ? this.state.check(draft, this.creationsOf(author, queue!))
+    const reason = overlay
+      ? this.state.check(draft, overlay.creations)
       : this.checkHeader(draft) ?? this.state.check(draft) ?? this.validate?.(this, draft);
     if (reason !== undefined) throw new InvariantError(`local op is invalid: ${reason}`);
+    if (overlay) addNamed(overlay.named, draft);
     const entry: PendingLocal = { prepared, draft, chained };
     if (queue) queue.push(entry);
     else this.pendingLocal.set(author, [entry]);
@@ -226,7 +229,7 @@ export class Document {
     }
     fillSignature(draft.bytes, signature);
     queue.shift();
-    if (queue.length === 0) { this.pendingLocal.delete(author); this.pendingCreations.delete(author); }
+    if (queue.length === 0) { this.pendingLocal.delete(author); this.overlays.delete(author); }
     const op: Op = { ...draft, sig: signature };
     this.applyValid(op);
     return op;
@@ -239,7 +242,7 @@ export class Document {
     const at = queue ? queue.findIndex((p) => p.prepared === prepared) : -1;
     if (at < 0) return;
     queue!.length = at;
-    this.pendingCreations.delete(author);
+    this.overlays.delete(author);
     if (at === 0) this.pendingLocal.delete(author);
   }
 
@@ -251,16 +254,19 @@ export class Document {
     return undefined;
   }
 
-  /** What the author's pending ops will create, built on the first chained prepare (or after an abandon). */
-  private creationsOf(author: AuthorId, queue: readonly PendingLocal[]): PendingCreations {
-    let c = this.pendingCreations.get(author);
-    if (c === undefined) {
-      c = { containers: new Map(), elems: new Map() };
+  /** The author's chain overlay, built on the first chained prepare (or after an abandon), then extended by each. */
+  private overlayOf(author: AuthorId, queue: readonly PendingLocal[]): ChainOverlay {
+    let o = this.overlays.get(author);
+    if (o === undefined) {
+      o = { creations: { containers: new Map(), elems: new Map() }, named: new Set() };
       // Each pending op was valid when prepared; checking again records what it creates.
-      for (const p of queue) assert(this.state.check(p.draft, c) === undefined, 'a pending op no longer checks');
-      this.pendingCreations.set(author, c);
+      for (const p of queue) {
+        assert(this.state.check(p.draft, o.creations) === undefined, 'a pending op no longer checks');
+        addNamed(o.named, p.draft);
+      }
+      this.overlays.set(author, o);
     }
-    return c;
+    return o;
   }
 
   /** prepare + synchronous noble signature + commit, for tests, tools and the bench. */
