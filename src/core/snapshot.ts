@@ -28,10 +28,11 @@ import { ByteWriter } from './byte-writer.js';
 import { InvariantError } from './assert.js';
 import { utf8Decode, utf8Encode } from './bytes.js';
 import { Document, type AuthorTip, type DocumentOptions, type PrefixEntry } from './document.js';
-import { LIMITS, ROOT, actionObjId, parseObjId, type ContainerKind, type ObjId, type OpId, type Value } from './op.js';
+import { LIMITS, ROOT, actionObjId, isObjIdForm, parseObjId, type ObjId, type OpId, type Value } from './op.js';
 import type { Stamp } from './stamp.js';
-import { ListElement } from './list.js';
-import type { Container } from './state.js';
+import { ListElement, RgaList } from './list.js';
+import { LwwMap } from './lww-map.js';
+import type { Container, ContainerSource } from './state.js';
 
 /** Bumped whenever the layout or what the document derives from ops changes: older snapshots are then rebuilt. */
 export const SNAPSHOT_VERSION = 1;
@@ -324,108 +325,226 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
   const doc = new Document(options);
   doc.restorePrefix(meta, tips, heads, clock);
   if (doc.opCount !== opCount) throw new Refused('repeated op ids');
-  const state = doc.state;
-  // Containers and elements are named by (op, action index); during the
-  // restore they are also keyed by the number (op + 1) × 1024 + index, so the
-  // checks below hash small integers instead of 66-character ids.
+  // Containers and elements are named by (op, action index); the scan keys
+  // them by the number (op + 1) × 1024 + index, so its checks hash small
+  // integers instead of 66-character ids. It checks everything a decode of a
+  // container will meet and records where each one's content starts: the
+  // containers themselves are decoded on first use (ContainerTable).
   const ROOT_KEY = 0;
   const NONE = -1;
-  let refIndex = 0;
   const refKey = (): number => {
     const k = r.uvarint();
     if (k === 0) return NONE;
     if (k === 1) return ROOT_KEY;
     op(k - 2);
-    refIndex = r.uvarint();
-    if (refIndex >= LIMITS.maxActions) throw new Refused('action index out of range');
-    return (k - 1) * 1024 + refIndex;
-  };
-  const idOf = (key: number): ObjId => (key === ROOT_KEY ? ROOT : actionObjId(meta[Math.floor(key / 1024) - 1]!.id, key % 1024));
-  /** The key of the last stamp read (its action's number key). */
-  let stampKey = 0;
-  // One scratch stamp: registers and list elements copy its fields.
-  const scratch = { lamport: 0, author: '', op: '', index: 0 };
-  const stamp = (): Stamp => {
-    const i = r.uvarint();
-    const m = op(i);
     const index = r.uvarint();
     if (index >= LIMITS.maxActions) throw new Refused('action index out of range');
-    stampKey = (i + 1) * 1024 + index;
-    scratch.lamport = m.lamport; scratch.author = m.author; scratch.op = m.id; scratch.index = index;
-    return scratch;
+    return (k - 1) * 1024 + index;
   };
-  const value = (): Value => {
-    switch (r.byte()) {
-      case 0: return null;
-      case 1: return false;
-      case 2: return true;
-      case 3: { const x = r.float(); if (!Number.isFinite(x) || Object.is(x, -0)) throw new Refused('bad number'); return x; }
-      case 4: { const s = strings[r.uvarint()]; if (s === undefined) throw new Refused('string index out of range'); return s; }
-      case 5: return MAKE_MAP;
-      case 6: return MAKE_LIST;
-      case 7: { const x = r.uvarint(); if (!Number.isSafeInteger(x)) throw new Refused('bad number'); return x; }
+  /** Checks a stamp (op, action index) and returns its action's key. */
+  const stampKey = (): number => {
+    const i = r.uvarint();
+    op(i);
+    const index = r.uvarint();
+    if (index >= LIMITS.maxActions) throw new Refused('action index out of range');
+    return (i + 1) * 1024 + index;
+  };
+  /** Checks a value; returns its tag. */
+  const valueTag = (): number => {
+    const tag = r.byte();
+    switch (tag) {
+      case 0: case 1: case 2: case 5: case 6: return tag;
+      case 3: { const x = r.float(); if (!Number.isFinite(x) || Object.is(x, -0)) throw new Refused('bad number'); return tag; }
+      case 4: { if (strings[r.uvarint()] === undefined) throw new Refused('string index out of range'); return tag; }
+      case 7: { if (!Number.isSafeInteger(r.uvarint())) throw new Refused('bad number'); return tag; }
       default: throw new Refused('unknown value tag');
     }
   };
-  const restored = new Map<number, Container>();
-  const elements = new Set<number>();
-  // Values that name containers (key, kind), checked once every container is restored.
-  const made: (number | Value)[] = [];
   const containerCount = r.count(4);
+  if (containerCount === 0) throw new Refused('no root container');
+  const layout: ContainerLayout = {
+    keys: new Float64Array(containerCount),
+    offsets: new Float64Array(containerCount),
+    kinds: new Uint8Array(containerCount),
+    parents: new Int32Array(containerCount),
+    depths: new Uint8Array(containerCount),
+    ordinal: new Map(),
+    elementList: new Map(),
+  };
+  // Values that name containers (key, kind byte), checked once every container is scanned.
+  const made: number[] = [];
   for (let n = 0; n < containerCount; n++) {
     const key = refKey();
     const kindByte = r.byte();
     const depth = r.uvarint();
     const parentKey = refKey();
     if (key === NONE || kindByte > 1) throw new Refused('bad container header');
-    const kind: ContainerKind = kindByte === 0 ? 'map' : 'list';
-    let parent: Container | undefined;
+    let parent = -1;
     if (key === ROOT_KEY) {
-      if (n !== 0 || kind !== 'map' || depth !== 0 || parentKey !== NONE) throw new Refused('the root must come first, as a map');
+      if (n !== 0 || kindByte !== 0 || depth !== 0 || parentKey !== NONE) throw new Refused('the root must come first, as a map');
     } else {
-      parent = parentKey === NONE ? undefined : restored.get(parentKey);
-      if (parent === undefined || depth !== parent.depth + 1 || depth > LIMITS.maxDepth) throw new Refused('a container without a restored parent');
-      if (restored.has(key)) throw new Refused('a repeated container');
+      parent = parentKey === NONE ? -1 : (layout.ordinal.get(parentKey) ?? -1);
+      if (parent < 0 || depth !== layout.depths[parent]! + 1 || depth > LIMITS.maxDepth) throw new Refused('a container without a restored parent');
+      if (layout.ordinal.has(key)) throw new Refused('a repeated container');
     }
-    const c: Container = state.restoreContainer(idOf(key), kind, depth, parent === undefined ? null : parent.id);
-    restored.set(key, c);
-    if (c.kind === 'map') {
+    layout.ordinal.set(key, n);
+    layout.keys[n] = key;
+    layout.kinds[n] = kindByte;
+    layout.parents[n] = parent;
+    layout.depths[n] = depth;
+    layout.offsets[n] = r.pos;
+    if (kindByte === 0) {
       for (let f = r.count(3), i = 0; i < f; i++) {
-        const field = strings[r.uvarint()];
-        if (field === undefined) throw new Refused('key index out of range');
-        const v = value();
-        const s = stamp();
-        if (v === MAKE_MAP || v === MAKE_LIST) made.push(stampKey, v);
-        c.map.restore(field, v, s);
+        if (strings[r.uvarint()] === undefined) throw new Refused('key index out of range');
+        const tag = valueTag();
+        const k = stampKey();
+        if (tag === 5 || tag === 6) made.push(k, tag - 5);
       }
     } else {
-      const els: ListElement[] = [];
       for (let e = r.count(4), i = 0; i < e; i++) {
-        const s = stamp();
-        const deleted = r.byte();
-        if (deleted > 1) throw new Refused('bad tombstone flag');
-        const ek = stampKey;
-        if (elements.has(ek)) throw new Refused('a list element in two lists');
-        elements.add(ek);
-        const v = value();
-        if (v === MAKE_MAP || v === MAKE_LIST) made.push(ek, v);
-        const el = new ListElement(actionObjId(s.op, s.index), s, v, undefined);
-        el.deleted = deleted === 1;
-        els.push(el);
+        const k = stampKey();
+        if (r.byte() > 1) throw new Refused('bad tombstone flag');
+        if (layout.elementList.has(k)) throw new Refused('a list element in two lists');
+        layout.elementList.set(k, n);
+        const tag = valueTag();
+        if (tag === 5 || tag === 6) made.push(k, tag - 5);
       }
-      state.restoreList(c, els);
     }
   }
-  if (containerCount === 0) throw new Refused('no root container');
+  const state = doc.state;
+  const source = new SnapshotContainers(r, strings, meta, layout);
   for (let n = r.count(2), i = 0; i < n; i++) {
-    const c = restored.get(refKey());
-    if (c === undefined || c.parent !== ROOT) throw new Refused('a root child that is not under the root');
-    state.rootChildren.push(c.id);
+    const at = layout.ordinal.get(refKey());
+    if (at === undefined || layout.parents[at] !== 0) throw new Refused('a root child that is not under the root');
+    state.rootChildren.push(source.idAt(at));
   }
   if (r.pos !== r.bytes.length) throw new Refused('trailing bytes');
-  // Every container value must name a restored container, or JSON and later ops would disagree with a replay.
+  // Every container value must name a container of its kind, or JSON and later ops would disagree with a replay.
   for (let i = 0; i < made.length; i += 2) {
-    if (restored.get(made[i] as number)?.kind !== (made[i + 1] as { make: ContainerKind }).make) throw new Refused('a value names a missing container');
+    const at = layout.ordinal.get(made[i]!);
+    if (at === undefined || layout.kinds[at] !== made[i + 1]) throw new Refused('a value names a missing container');
   }
+  state.containers.attach(source);
   return { ok: true, doc, ops: opCount };
+}
+
+/** Where the scan found each container: by ordinal (creation order), and the ordinals by key. */
+interface ContainerLayout {
+  readonly keys: Float64Array;
+  /** Where each container's content (after its header) starts. */
+  readonly offsets: Float64Array;
+  /** 0 map, 1 list. */
+  readonly kinds: Uint8Array;
+  /** The parent's ordinal; −1 for the root. */
+  readonly parents: Int32Array;
+  readonly depths: Uint8Array;
+  readonly ordinal: Map<number, number>;
+  /** An element's key → the ordinal of its list. */
+  readonly elementList: Map<number, number>;
+}
+
+/**
+ * A scanned snapshot's containers, decoded one at a time on demand
+ * (ContainerTable). The scan checked every byte a decode reads, so a decode
+ * cannot fail; it returns fresh objects each time.
+ */
+class SnapshotContainers implements ContainerSource {
+  readonly count: number;
+  /** Op id → apply position, built on the first lookup by id. */
+  private opIndex: Map<OpId, number> | undefined;
+  /** One scratch stamp: registers and list elements copy its fields. */
+  private readonly scratch = { lamport: 0, author: '', op: '', index: 0 };
+
+  constructor(private readonly r: Reader, private readonly strings: readonly string[], private readonly meta: readonly PrefixEntry[], private readonly layout: ContainerLayout) {
+    this.count = layout.keys.length;
+  }
+
+  idAt(ordinal: number): ObjId {
+    return this.idOfKey(this.layout.keys[ordinal]!);
+  }
+
+  ids(): ObjId[] {
+    const out: ObjId[] = new Array(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = this.idAt(i);
+    return out;
+  }
+
+  decode(id: ObjId): Container | undefined {
+    const key = this.keyOf(id);
+    const at = key === undefined ? undefined : this.layout.ordinal.get(key);
+    return at === undefined ? undefined : this.decodeAt(at, id);
+  }
+
+  listOf(elem: ObjId): ObjId | undefined {
+    const key = this.keyOf(elem);
+    const at = key === undefined ? undefined : this.layout.elementList.get(key);
+    return at === undefined ? undefined : this.idAt(at);
+  }
+
+  private idOfKey(key: number): ObjId {
+    return key === 0 ? ROOT : actionObjId(this.meta[Math.floor(key / 1024) - 1]!.id, key % 1024);
+  }
+
+  private keyOf(id: ObjId): number | undefined {
+    if (id === ROOT) return 0;
+    if (!isObjIdForm(id)) return undefined;
+    const index = Number(id.slice(65));
+    if (index >= LIMITS.maxActions) return undefined;
+    if (this.opIndex === undefined) {
+      this.opIndex = new Map();
+      for (let i = 0; i < this.meta.length; i++) this.opIndex.set(this.meta[i]!.id, i);
+    }
+    const i = this.opIndex.get(id.slice(0, 64));
+    return i === undefined ? undefined : (i + 1) * 1024 + index;
+  }
+
+  private stamp(): Stamp {
+    const r = this.r;
+    const m = this.meta[r.uvarint()]!;
+    const s = this.scratch;
+    s.lamport = m.lamport; s.author = m.author; s.op = m.id; s.index = r.uvarint();
+    return s;
+  }
+
+  private value(): Value {
+    const r = this.r;
+    switch (r.byte()) {
+      case 0: return null;
+      case 1: return false;
+      case 2: return true;
+      case 3: return r.float();
+      case 4: return this.strings[r.uvarint()]!;
+      case 5: return MAKE_MAP;
+      case 6: return MAKE_LIST;
+      default: return r.uvarint();
+    }
+  }
+
+  private decodeAt(at: number, id: ObjId): Container {
+    const { layout, r } = this;
+    const parentAt = layout.parents[at]!;
+    const parent = parentAt < 0 ? null : this.idAt(parentAt);
+    const depth = layout.depths[at]!;
+    r.pos = layout.offsets[at]!;
+    if (layout.kinds[at] === 0) {
+      const map = new LwwMap();
+      for (let f = r.uvarint(), i = 0; i < f; i++) {
+        const field = this.strings[r.uvarint()]!;
+        const v = this.value();
+        map.restore(field, v, this.stamp());
+      }
+      return { kind: 'map', id, depth, parent, map };
+    }
+    const els: ListElement[] = [];
+    for (let e = r.uvarint(), i = 0; i < e; i++) {
+      const s = this.stamp();
+      const deleted = r.byte() === 1;
+      const el = new ListElement(actionObjId(s.op, s.index), s, this.value(), undefined);
+      el.deleted = deleted;
+      els.push(el);
+    }
+    const list = new RgaList();
+    list.restore(els);
+    return { kind: 'list', id, depth, parent, list };
+  }
 }

@@ -5,7 +5,7 @@
 import { toHex, utf8Encode } from './bytes.js';
 import { sha256 } from './hash.js';
 import { LwwMap } from './lww-map.js';
-import { RgaList, type ListElement } from './list.js';
+import { RgaList } from './list.js';
 import {
   HEAD, LIMITS, ROOT, actionObjId, isContainerValue, isObjIdForm,
   type ContainerKind, type ObjId, type Op, type Value,
@@ -48,6 +48,120 @@ export interface ListContainer {
 
 export type Container = MapContainer | ListContainer;
 
+/**
+ * Where a state restored from a snapshot takes the containers nobody has used
+ * yet (CORE16): decoding one is cheap, creating all ~60,000 of a large board
+ * is most of a restore, and an open needs few of them.
+ */
+export interface ContainerSource {
+  /** How many containers the snapshot holds (the root included). */
+  readonly count: number;
+  /** A fresh container object decoded from the snapshot, or undefined when the snapshot holds none with that id. */
+  decode(id: ObjId): Container | undefined;
+  /** The snapshot's container ids in creation order. */
+  ids(): ObjId[];
+  /** The list a snapshot element belongs to. */
+  listOf(elem: ObjId): ObjId | undefined;
+}
+
+/**
+ * The document's containers by id, in creation order. A restored state
+ * starts with only the root decoded: `get` decodes any other container on
+ * first use and keeps it; iterating (or `settle`) decodes the rest, in the
+ * snapshot's creation order followed by the containers made since. `peek`
+ * reads a container without keeping it, for a one-off read of many.
+ */
+export class ContainerTable {
+  private map = new Map<ObjId, Container>();
+  /** Element id → the list it is in (an element belongs to one list). */
+  private readonly elements = new Map<ObjId, ObjId>();
+  private source: ContainerSource | undefined;
+  /** Snapshot containers not decoded yet. */
+  private lazy = 0;
+
+  get(id: ObjId): Container | undefined {
+    const c = this.map.get(id);
+    if (c !== undefined || this.source === undefined) return c;
+    const d = this.source.decode(id);
+    if (d === undefined) return undefined;
+    this.map.set(id, d);
+    if (--this.lazy === 0) this.settle();
+    return d;
+  }
+
+  has(id: ObjId): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  /** The container as `get` would return it, without keeping a decoded one (a read that touches each container once). */
+  peek(id: ObjId): Container | undefined {
+    return this.map.get(id) ?? this.source?.decode(id);
+  }
+
+  get size(): number {
+    return this.map.size + this.lazy;
+  }
+
+  /** How many containers are decoded (diagnostics and tests). */
+  get decoded(): number {
+    return this.map.size;
+  }
+
+  values(): IterableIterator<Container> {
+    this.settle();
+    return this.map.values();
+  }
+
+  keys(): IterableIterator<ObjId> {
+    this.settle();
+    return this.map.keys();
+  }
+
+  /** Adds a container made by an op (never one the snapshot holds: ids are unique). */
+  set(id: ObjId, c: Container): void {
+    this.map.set(id, c);
+  }
+
+  /** The list an element id belongs to (for a snapshot's elements, without decoding the list). */
+  listOf(elem: ObjId): ObjId | undefined {
+    return this.elements.get(elem) ?? this.source?.listOf(elem);
+  }
+
+  /** Records an element an op inserted. */
+  addElement(elem: ObjId, list: ObjId): void {
+    this.elements.set(elem, list);
+  }
+
+  /** Starts lazy: the root is decoded now, the others on use. Only on a table that holds just the root. */
+  attach(source: ContainerSource): void {
+    assert(this.map.size === 1 && this.source === undefined, 'attach to a table that is not fresh');
+    const root = source.decode(ROOT);
+    assert(root !== undefined && root.kind === 'map', 'a snapshot without a root map');
+    this.map.set(ROOT, root);
+    this.source = source;
+    this.lazy = source.count - 1;
+    if (this.lazy === 0) this.settle();
+  }
+
+  /** Decodes every container not decoded yet and restores creation order; the snapshot is released. */
+  settle(): void {
+    const source = this.source;
+    if (source === undefined) return;
+    const before = this.map;
+    const map = new Map<ObjId, Container>();
+    for (const id of source.ids()) {
+      const c = before.get(id) ?? source.decode(id)!;
+      map.set(id, c);
+      if (c.kind === 'list') for (const el of c.list.all()) this.elements.set(el.id, id);
+    }
+    // Containers made since the restore, in the order they were made.
+    for (const [id, c] of before) if (!map.has(id)) map.set(id, c);
+    this.map = map;
+    this.source = undefined;
+    this.lazy = 0;
+  }
+}
+
 /** JSON as materialised from the document. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -64,7 +178,7 @@ export interface PendingCreations {
 }
 
 export class DocState {
-  readonly containers = new Map<ObjId, Container>();
+  readonly containers = new ContainerTable();
   /** Containers created directly under the root map (winning or not), in creation order. */
   readonly rootChildren: ObjId[] = [];
 
@@ -125,10 +239,8 @@ export class DocState {
 
   /** The list an element id belongs to. */
   private listOf(elem: ObjId): ObjId | undefined {
-    return this.elemIndex.get(elem);
+    return this.containers.listOf(elem);
   }
-
-  private readonly elemIndex = new Map<ObjId, ObjId>();
 
   /** Applies a checked op; returns the ids of the containers it changed. */
   apply(op: Op): ObjId[] {
@@ -146,7 +258,7 @@ export class DocState {
       } else if (a.type === 'ins') {
         const id = actionObjId(op.id, i);
         (target as ListContainer).list.insert(a.after === HEAD ? undefined : a.after, id, stamp, a.value);
-        this.elemIndex.set(id, a.obj);
+        this.containers.addElement(id, a.obj);
         if (isContainerValue(a.value)) this.create(id, a.value.make, target);
       } else {
         (target as ListContainer).list.delete(a.elem);
@@ -164,32 +276,9 @@ export class DocState {
     if (parent.id === ROOT) this.rootChildren.push(id);
   }
 
-  // ---- restore from a snapshot (src/core/snapshot.ts) ----
-
-  /**
-   * Re-creates a container as a snapshot recorded it (the root already
-   * exists and is returned as is). Containers must come in creation order, so
-   * a parent is always there before its children.
-   */
-  restoreContainer(id: ObjId, kind: ContainerKind, depth: number, parent: ObjId | null): Container {
-    if (id === ROOT) return this.containers.get(ROOT)!;
-    assert(!this.containers.has(id), 'restore of a repeated container');
-    const c: Container = kind === 'map'
-      ? { kind: 'map', id, depth, parent, map: new LwwMap() }
-      : { kind: 'list', id, depth, parent, list: new RgaList() };
-    this.containers.set(id, c);
-    return c;
-  }
-
-  /** Fills a restored list and indexes its elements (an element belongs to one list). */
-  restoreList(list: ListContainer, elements: readonly ListElement[]): void {
-    list.list.restore(elements);
-    for (const e of elements) this.elemIndex.set(e.id, list.id);
-  }
-
-  /** The list an element belongs to, for a snapshot's checks. */
-  listOfElement(elem: ObjId): ObjId | undefined {
-    return this.elemIndex.get(elem);
+  /** A container for a one-off read: decoded but not kept when a restored state has not used it yet (ContainerTable.peek). */
+  peek(id: ObjId): Container | undefined {
+    return this.containers.peek(id);
   }
 
   /** Plain JSON of a container (default: the whole document). Depth is capped, so recursion is bounded. */

@@ -44,8 +44,10 @@ export class BoardIndex implements StoryLookup {
     for (const m of maps) this.maps.add(m);
     for (const l of lists) {
       this.lists.add(l);
+      // A stories list is kept decoded (it is read for every story); the
+      // stories themselves are read without keeping them decoded (readStory).
       const c = doc.state.containers.get(l)!;
-      if (c.kind === 'list') for (const el of c.list.all()) if (isMake(el.value) && el.value.make === 'map') this.reread(el.id);
+      if (c.kind === 'list') for (const el of c.list.all()) if (isMake(el.value) && el.value.make === 'map') this.read(l, el.id, el.deleted);
     }
     for (const id of this.liveById.keys()) this.winners.set(id, this.raws.get(minOf(this.liveById.get(id))!)!);
     for (const [id, w] of this.winners) for (const d of w.fields!.dependsOn) add(this.dependents, d, id);
@@ -184,12 +186,18 @@ export class BoardIndex implements StoryLookup {
   /** Re-reads one story element into `raws` and the id indexes. */
   private reread(elem: ObjId): RawStory | undefined {
     const state = this.doc.state;
-    const c = state.containers.get(elem);
+    const c = state.peek(elem);
     if (c === undefined || c.parent === null) return undefined;
     const list = state.containers.get(c.parent);
     if (list === undefined || list.kind !== 'list') return undefined;
+    return this.read(c.parent, elem, list.list.get(elem)?.deleted ?? false);
+  }
+
+  /** Reads story element `elem` of stories list `list` into `raws` and the id indexes. */
+  private read(list: ObjId, elem: ObjId, deleted: boolean): RawStory {
+    const state = this.doc.state;
     const old = this.raws.get(elem);
-    const raw = readStory(state, c.parent, elem, list.list.get(elem)?.deleted ?? false);
+    const raw = readStory(state, list, elem, deleted);
     const ids = [old?.fields?.id, raw.fields?.id];
     const before = this.cachedMeta && ids.map((id) => this.metaKey(id));
     if (old?.fields) remove(old.deleted ? this.deadById : this.liveById, old.fields.id, elem);

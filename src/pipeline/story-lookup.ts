@@ -47,7 +47,7 @@ export function findStory(state: DocState, storyId: string): FoundStory | undefi
     const c = state.containers.get(list)!;
     if (c.kind !== 'list') continue;
     for (const el of c.list.visible()) {
-      const m = state.containers.get(el.id);
+      const m = state.peek(el.id);
       if (m === undefined || m.kind !== 'map' || m.map.get('id')?.value !== storyId) continue;
       if (best === undefined || el.id < best.elem) best = { list, elem: el.id };
     }
@@ -82,7 +82,7 @@ export function lastRank(state: DocState, stage: Stage, except?: ObjId): string 
     if (c.kind !== 'list') continue;
     for (const el of c.list.visible()) {
       if (el.id === except) continue;
-      const m = state.containers.get(el.id);
+      const m = state.peek(el.id);
       if (m === undefined || m.kind !== 'map') continue;
       const st = m.map.get('stage')?.value ?? 'backlog';
       if (st !== stage) continue;

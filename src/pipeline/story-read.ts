@@ -2,8 +2,8 @@
 // (PIPE10). Never throws: a field holding an invalid value (a hostile or
 // buggy remote write) is treated as absent, gets its default, and is named
 // in `issues`.
-import type { DocState, ObjId, Value } from '../core/index.js';
-import { fieldContainer, isMake, type ArchiveReason, type Kind, type Stage } from './layout.js';
+import { actionObjId, type DocState, type MapContainer, type ObjId, type Value } from '../core/index.js';
+import { isMake, type ArchiveReason, type Kind, type Stage } from './layout.js';
 import { CRITERION_FIELDS, STORY_FIELDS, isStoryId } from './schema.js';
 
 export interface CriterionView {
@@ -55,9 +55,13 @@ const DEFAULTS = {
 
 type Scalar = keyof typeof DEFAULTS;
 
-/** Reads the story map `elem` of stories list `list`. */
+/**
+ * Reads the story map `elem` of stories list `list`. Peeks (DocState.peek):
+ * reading a whole board decodes a restored story's containers without
+ * keeping them, and the ones an op changes are kept when it applies.
+ */
 export function readStory(state: DocState, list: ObjId, elem: ObjId, deleted: boolean): RawStory {
-  const c = state.containers.get(elem);
+  const c = state.peek(elem);
   const issues: string[] = [];
   if (c === undefined || c.kind !== 'map') return { elem, list, deleted, fields: undefined, issues: ['not a story map'] };
   const get = (key: string): Value | undefined => c.map.get(key)?.value;
@@ -76,19 +80,25 @@ export function readStory(state: DocState, list: ObjId, elem: ObjId, deleted: bo
   // bytes smaller per op.
   out.createdBy = c.map.get('id')!.stamp.author;
   out.updatedBy = c.map.get('updatedAt')?.stamp.author ?? out.createdBy;
-  out.criteria = readCriteria(state, elem, get('criteria'), issues);
-  out.dependsOn = readDeps(state, elem, get('dependsOn'), issues);
+  out.criteria = readCriteria(state, c, issues);
+  out.dependsOn = readDeps(state, c, issues);
   return { elem, list, deleted, fields: out as unknown as StoryFields, issues };
 }
 
-function readCriteria(state: DocState, elem: ObjId, v: Value | undefined, issues: string[]): CriterionView[] {
-  if (v === undefined) return [];
-  const listId = fieldContainer(state, elem, 'criteria');
-  const list = listId === undefined ? undefined : state.containers.get(listId);
-  if (!isMake(v) || list === undefined || list.kind !== 'list') { issues.push('criteria must be a list'); return []; }
+/** The container a story field holds, peeked; undefined when the field is absent, null when it holds no container. */
+function fieldPeek(state: DocState, story: MapContainer, key: string) {
+  const reg = story.map.get(key);
+  if (reg === undefined) return undefined;
+  return isMake(reg.value) ? state.peek(actionObjId(reg.stamp.op, reg.stamp.index)) ?? null : null;
+}
+
+function readCriteria(state: DocState, story: MapContainer, issues: string[]): CriterionView[] {
+  const list = fieldPeek(state, story, 'criteria');
+  if (list === undefined) return [];
+  if (list === null || list.kind !== 'list') { issues.push('criteria must be a list'); return []; }
   const out: CriterionView[] = [];
   for (const el of list.list.visible()) {
-    const m = state.containers.get(el.id);
+    const m = state.peek(el.id);
     if (m === undefined || m.kind !== 'map') { issues.push('criterion is not a map'); continue; }
     const t = m.map.get('text')?.value ?? '';
     const d = m.map.get('done')?.value ?? false;
@@ -101,11 +111,10 @@ function readCriteria(state: DocState, elem: ObjId, v: Value | undefined, issues
   return out;
 }
 
-function readDeps(state: DocState, elem: ObjId, v: Value | undefined, issues: string[]): string[] {
-  if (v === undefined) return [];
-  const mapId = fieldContainer(state, elem, 'dependsOn');
-  const map = mapId === undefined ? undefined : state.containers.get(mapId);
-  if (!isMake(v) || map === undefined || map.kind !== 'map') { issues.push('dependsOn must be a map'); return []; }
+function readDeps(state: DocState, story: MapContainer, issues: string[]): string[] {
+  const map = fieldPeek(state, story, 'dependsOn');
+  if (map === undefined) return [];
+  if (map === null || map.kind !== 'map') { issues.push('dependsOn must be a map'); return []; }
   const out: string[] = [];
   for (const [k, reg] of map.map.fields) {
     if (!isStoryId(k)) { issues.push('dependency key is not a story id'); continue; }
