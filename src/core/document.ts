@@ -115,9 +115,16 @@ export interface DocumentOptions {
 
 export class Document {
   readonly state = new DocState();
-  /** The applied ops in insertion order; `applied` maps ids to the same entries. */
+  /** The applied ops in insertion order. */
   private readonly entries: Entry[] = [];
-  private readonly applied = new Map<OpId, Entry>();
+  /**
+   * Op id → position in `entries`. A restored prefix's ops are added on first
+   * use (or a few at a time by `indexSome`): hashing 100,000 ids is a good
+   * part of a restore, and an open needs none of them.
+   */
+  private readonly positions = new Map<OpId, number>();
+  /** Entries [0, indexed) are in `positions`. */
+  private indexed = 0;
   private readonly headSet = new Set<OpId>();
   private readonly lastByAuthor = new Map<AuthorId, { seq: number; id: OpId; count: number }>();
   /** Per author, prepared ops awaiting their signatures, oldest first (CORE13). */
@@ -170,7 +177,7 @@ export class Document {
     if (deps.length < LIMITS.maxDeps) {
       const heads: OpId[] = [];
       for (const h of this.headSet) if (h !== prev && !refs.has(h) && !covered?.has(h)) heads.push(h);
-      if (heads.length > 1) heads.sort((a, b) => this.applied.get(b)!.lamport - this.applied.get(a)!.lamport);
+      if (heads.length > 1) heads.sort((a, b) => this.entryOf(b)!.lamport - this.entryOf(a)!.lamport);
       for (const h of heads) { if (deps.length >= LIMITS.maxDeps) break; deps.push(h); }
     }
     let lamport: number;
@@ -248,7 +255,7 @@ export class Document {
 
   /** Lamport of an op that is applied or pending in `queue`, or undefined. */
   private lamportOf(id: OpId, queue: readonly PendingLocal[]): number | undefined {
-    const applied = this.applied.get(id);
+    const applied = this.entryOf(id);
     if (applied !== undefined) return applied.lamport;
     for (const p of queue) if (p.prepared.id === id) return p.draft.lamport;
     return undefined;
@@ -320,7 +327,7 @@ export class Document {
     for (let index = 0; index < ops.length; index++) {
       const op = ops[index];
       if (op === undefined) { outcomes.push(failed[f++]!); continue; }
-      if (this.applied.has(op.id) || this.buffer.has(op.id) || seen.has(op.id)) {
+      if (this.index().has(op.id) || this.buffer.has(op.id) || seen.has(op.id)) {
         outcomes.push({ status: 'duplicate', id: op.id });
         continue;
       }
@@ -329,7 +336,7 @@ export class Document {
         continue;
       }
       seen.add(op.id);
-      const missing = (op.prev === null ? op.deps : [op.prev, ...op.deps]).filter((d) => !this.applied.has(d));
+      const missing = (op.prev === null ? op.deps : [op.prev, ...op.deps]).filter((d) => !this.index().has(d));
       if (missing.length > 0) {
         const full = this.buffer.add(op, missing);
         outcomes.push(full === undefined ? { status: 'buffered', id: op.id } : { status: 'rejected', id: op.id, reason: full });
@@ -354,20 +361,20 @@ export class Document {
 
   /** @internal Whether an op is applied or waiting in the buffer. */
   holds(id: OpId): boolean {
-    return this.applied.has(id) || this.buffer.has(id);
+    return this.index().has(id) || this.buffer.has(id);
   }
 
   /** Checks that need the op's dependencies present: the author chain and the clock. */
   private checkHeader(op: Op): string | undefined {
     let maxDep = 0;
     if (op.prev !== null) {
-      const prev = this.applied.get(op.prev);
+      const prev = this.entryOf(op.prev);
       if (prev === undefined) return 'prev is not applied';
       if (prev.author !== op.author || prev.seq !== op.seq - 1) return "prev is not the author's previous op";
       maxDep = prev.lamport;
     }
     for (const d of op.deps) {
-      const m = this.applied.get(d);
+      const m = this.entryOf(d);
       if (m === undefined) return 'dependency is not applied';
       if (m.lamport > maxDep) maxDep = m.lamport;
     }
@@ -386,8 +393,9 @@ export class Document {
   private applyValid(op: Op): void {
     this.state.apply(op);
     const entry: Entry = { id: op.id, author: op.author, seq: op.seq, lamport: op.lamport, bytes: op.bytes };
+    this.index().set(op.id, this.entries.length);
     this.entries.push(entry);
-    this.applied.set(op.id, entry);
+    this.indexed = this.entries.length;
     if (op.prev !== null) this.headSet.delete(op.prev);
     for (const d of op.deps) this.headSet.delete(d);
     this.headSet.add(op.id);
@@ -424,16 +432,41 @@ export class Document {
    * later through `attachPrefix`; until then `log()` and `ops()` throw.
    */
   restorePrefix(meta: readonly PrefixEntry[], tips: readonly AuthorTip[], heads: readonly OpId[], clock: number): void {
-    assert(this.applied.size === 0 && this.buffer.size === 0 && this.pendingLocal.size === 0, 'restore into a document that is not empty');
-    // The entries become the log's own (no copy: a restore holds ~100k of them); attachPrefix fills their bytes.
-    for (const m of meta) {
-      this.entries.push(m as Entry);
-      this.applied.set(m.id, m as Entry);
-    }
+    assert(this.entries.length === 0 && this.buffer.size === 0 && this.pendingLocal.size === 0, 'restore into a document that is not empty');
+    // The entries become the log's own (no copy: a restore holds ~100k of them);
+    // attachPrefix fills their bytes. They are indexed by id on first use.
+    for (const m of meta) this.entries.push(m as Entry);
     for (const t of tips) this.lastByAuthor.set(t.author, { seq: t.seq, id: t.id, count: t.count });
     for (const h of heads) this.headSet.add(h);
     this.clock = clock;
     this.detached = meta.length;
+  }
+
+  /**
+   * Indexes up to `n` more ops of a restored prefix by id (a caller with
+   * time to spare, after an open); returns how many are left. Any lookup by
+   * id indexes the rest at once.
+   */
+  indexSome(n: number): number {
+    const end = Math.min(this.entries.length, this.indexed + n);
+    for (let i = this.indexed; i < end; i++) this.positions.set(this.entries[i]!.id, i);
+    this.indexed = end;
+    return this.entries.length - end;
+  }
+
+  /** Position of an applied op in the log (insertion order), or undefined. */
+  positionOf(id: OpId): number | undefined {
+    return this.index().get(id);
+  }
+
+  private index(): Map<OpId, number> {
+    if (this.indexed < this.entries.length) this.indexSome(Infinity);
+    return this.positions;
+  }
+
+  private entryOf(id: OpId): Entry | undefined {
+    const i = this.index().get(id);
+    return i === undefined ? undefined : this.entries[i];
   }
 
   /** How many applied ops at the front of the log are not attached yet (0 unless restored from a snapshot). */
@@ -462,7 +495,7 @@ export class Document {
 
   /** Whether an op is applied. */
   has(id: OpId): boolean {
-    return this.applied.has(id);
+    return this.index().has(id);
   }
 
   /** The applied op log in insertion order: metadata and bytes (read-only view). Throws while a restored prefix is not attached. */
@@ -481,7 +514,7 @@ export class Document {
 
   /** The signed bytes of an applied op (undefined when not applied, or in a prefix not attached yet). */
   bytesOf(id: OpId): Uint8Array | undefined {
-    return this.applied.get(id)?.bytes;
+    return this.entryOf(id)?.bytes;
   }
 
   /** Ops with no applied successor, sorted. */

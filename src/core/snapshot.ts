@@ -10,7 +10,7 @@
 //
 // Layout (all integers unsigned LEB128 unless noted):
 //   magic 'HUSKSNP' 0x00 · version u8 · 3 zero bytes · checksum u32 LE
-//     (FNV-1a over the 32-bit LE words of what follows, zero-padded)
+//     (FNV-1a over the length, then the 32-bit LE words of what follows, zero-padded)
 //   strings   byteLength · UTF-8 JSON array of strings   keys and string values, interned
 //   authors   n · n × 64 ASCII hex
 //   ops       n · n × 64 ASCII hex ids · n × (author, seq, lamport)   apply order
@@ -19,8 +19,14 @@
 //     map content  n · n × (key string, value, op, action index)      field order
 //     list content n · n × (op, action index, deleted 0|1, value)    list order
 //   rootChildren n · n × ref
+//   derived   0 none | 1 · one derived value (below)
 //   ref = 0 none · 1 root · 2 + op, action index;  value = 0 null · 1 false · 2 true
 //         · 3 float64 LE · 4 string · 5 new map · 6 new list · 7 safe uint
+// A derived value is data computed from the state that its owner (the board
+// index) would rather not recompute on open, in the snapshot's own tables:
+//   0 null · 1 false · 2 true · 3 float64 LE · 4 string · 7 safe uint
+//   · 8 array n · n × value · 9 object n · n × (key string, value)
+//   · 10 a container or element id of the prefix, as a ref
 // A register's or element's stamp is (op's lamport, op's author, op, action
 // index), and an element's id is its stamp's action: both are rebuilt from
 // the op table rather than stored twice.
@@ -32,10 +38,10 @@ import { LIMITS, ROOT, actionObjId, isObjIdForm, parseObjId, type ObjId, type Op
 import type { Stamp } from './stamp.js';
 import { ListElement, RgaList } from './list.js';
 import { LwwMap } from './lww-map.js';
-import type { Container, ContainerSource } from './state.js';
+import { FORBIDDEN_KEYS, type Container, type ContainerSource } from './state.js';
 
 /** Bumped whenever the layout or what the document derives from ops changes: older snapshots are then rebuilt. */
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 const MAGIC = [0x48, 0x55, 0x53, 0x4b, 0x53, 0x4e, 0x50, 0x00]; // 'HUSKSNP\0'
 const SUM_AT = 12;
 const HEADER = 16;
@@ -51,7 +57,7 @@ export interface SnapshotOptions extends DocumentOptions {
 }
 
 export type SnapshotRestore =
-  | { readonly ok: true; readonly doc: Document; readonly ops: number }
+  | { readonly ok: true; readonly doc: Document; readonly ops: number; readonly derived: unknown }
   | { readonly ok: false; readonly reason: string };
 
 class Writer extends ByteWriter {
@@ -83,8 +89,18 @@ class Writer extends ByteWriter {
   }
 }
 
-/** The snapshot of everything `doc` holds now (its applied ops; the dependency buffer is not part of it). */
-export function encodeSnapshot(doc: Document): Uint8Array {
+/** Deepest nesting of a derived value. */
+const DERIVED_DEPTH = 32;
+
+/**
+ * The snapshot of everything `doc` holds now (its applied ops; the dependency
+ * buffer is not part of it), with `derived`, when given: JSON-like data
+ * computed from this state (plain objects, arrays, strings, finite numbers,
+ * booleans, null; undefined properties are left out) that restoreSnapshot
+ * hands back. Strings that are ids of the state's containers or elements are
+ * stored as references, other strings in the shared string table.
+ */
+export function encodeSnapshot(doc: Document, derived?: unknown): Uint8Array {
   const strings = new Map<string, number>();
   const str = (s: string) => { let i = strings.get(s); if (i === undefined) strings.set(s, i = strings.size); return i; };
   const authors = new Map<string, number>();
@@ -153,6 +169,28 @@ export function encodeSnapshot(doc: Document): Uint8Array {
   }
   body.uvarint(doc.state.rootChildren.length);
   for (const id of doc.state.rootChildren) ref(id);
+  const derivedValue = (x: unknown, depth: number): void => {
+    if (depth > DERIVED_DEPTH) throw new InvariantError('derived data nests too deep');
+    if (x === null || typeof x === 'boolean' || typeof x === 'number') {
+      if (typeof x === 'number' && !Number.isFinite(x)) throw new InvariantError('derived data holds a number that is not finite');
+      value(x);
+    } else if (typeof x === 'string') {
+      const p = parseObjId(x);
+      const i = p === undefined ? undefined : opIndex.get(p.op);
+      if (i !== undefined) { body.byte(10); body.uvarint(2 + i); body.uvarint(p!.index); } else { body.byte(4); body.uvarint(str(x)); }
+    } else if (Array.isArray(x)) {
+      body.byte(8);
+      body.uvarint(x.length);
+      for (const item of x) derivedValue(item, depth + 1);
+    } else if (typeof x === 'object') {
+      const entries = Object.entries(x).filter(([, v]) => v !== undefined);
+      body.byte(9);
+      body.uvarint(entries.length);
+      for (const [k, v] of entries) { body.uvarint(str(k)); derivedValue(v, depth + 1); }
+    } else throw new InvariantError(`derived data holds a ${typeof x}`);
+  };
+  if (derived === undefined) body.byte(0);
+  else { body.byte(1); derivedValue(derived, 0); }
   if (authors.size !== new Set(meta.map((m) => m.author)).size) throw new InvariantError('an author tip names an author with no op');
 
   const out = new Writer();
@@ -171,12 +209,13 @@ export function encodeSnapshot(doc: Document): Uint8Array {
 }
 
 /**
- * FNV-1a (32-bit) over the little-endian 32-bit words after the header, the
- * last one zero-padded: catches a torn or damaged snapshot (not an adversary:
+ * FNV-1a (32-bit) over the snapshot's length and the little-endian 32-bit
+ * words after the header, the last one zero-padded: catches a torn or damaged snapshot (not an adversary:
  * it is the replica's own store). Word-wise, so 10 MB take a few ms.
  */
 function checksum(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
+  // The length goes in first: zero padding would otherwise hide a trailing zero byte cut off.
+  let h = Math.imul(0x811c9dc5 ^ bytes.length, 0x01000193);
   const end = bytes.length - ((bytes.length - HEADER) % 4);
   if (bytes.byteOffset % 4 === 0) {
     const words = new Uint32Array(bytes.buffer, bytes.byteOffset + HEADER, (end - HEADER) / 4);
@@ -324,7 +363,6 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
 
   const doc = new Document(options);
   doc.restorePrefix(meta, tips, heads, clock);
-  if (doc.opCount !== opCount) throw new Refused('repeated op ids');
   // Containers and elements are named by (op, action index); the scan keys
   // them by the number (op + 1) × 1024 + index, so its checks hash small
   // integers instead of 66-character ids. It checks everything a decode of a
@@ -412,12 +450,13 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
     }
   }
   const state = doc.state;
-  const source = new SnapshotContainers(r, strings, meta, layout);
+  const source = new SnapshotContainers(r, strings, meta, layout, (id) => doc.positionOf(id));
   for (let n = r.count(2), i = 0; i < n; i++) {
     const at = layout.ordinal.get(refKey());
     if (at === undefined || layout.parents[at] !== 0) throw new Refused('a root child that is not under the root');
-    state.rootChildren.push(source.idAt(at));
+    state.rootChildren.push(source.rootChild(at));
   }
+  const derived = r.byte() === 1 ? readDerived(r, strings, meta, 0) : undefined;
   if (r.pos !== r.bytes.length) throw new Refused('trailing bytes');
   // Every container value must name a container of its kind, or JSON and later ops would disagree with a replay.
   for (let i = 0; i < made.length; i += 2) {
@@ -425,7 +464,44 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
     if (at === undefined || layout.kinds[at] !== made[i + 1]) throw new Refused('a value names a missing container');
   }
   state.containers.attach(source);
-  return { ok: true, doc, ops: opCount };
+  return { ok: true, doc, ops: opCount, derived };
+}
+
+/** A derived value (encodeSnapshot), checked as it is read. */
+function readDerived(r: Reader, strings: readonly string[], meta: readonly PrefixEntry[], depth: number): unknown {
+  if (depth > DERIVED_DEPTH) throw new Refused('derived data nests too deep');
+  const tag = r.byte();
+  switch (tag) {
+    case 0: return null;
+    case 1: return false;
+    case 2: return true;
+    case 3: { const x = r.float(); if (!Number.isFinite(x)) throw new Refused('bad number'); return x; }
+    case 4: { const x = strings[r.uvarint()]; if (x === undefined) throw new Refused('string index out of range'); return x; }
+    case 7: { const x = r.uvarint(); if (!Number.isSafeInteger(x)) throw new Refused('bad number'); return x; }
+    case 8: {
+      const out: unknown[] = [];
+      for (let n = r.count(1), i = 0; i < n; i++) out.push(readDerived(r, strings, meta, depth + 1));
+      return out;
+    }
+    case 9: {
+      const out: Record<string, unknown> = {};
+      for (let n = r.count(2), i = 0; i < n; i++) {
+        const k = strings[r.uvarint()];
+        if (k === undefined) throw new Refused('key index out of range');
+        if (FORBIDDEN_KEYS.has(k)) throw new Refused(`a forbidden key ${k}`);
+        out[k] = readDerived(r, strings, meta, depth + 1);
+      }
+      return out;
+    }
+    case 10: {
+      const m = meta[r.uvarint() - 2];
+      if (m === undefined) throw new Refused('op index out of range');
+      const index = r.uvarint();
+      if (index >= LIMITS.maxActions) throw new Refused('action index out of range');
+      return actionObjId(m.id, index);
+    }
+    default: throw new Refused('unknown derived tag');
+  }
 }
 
 /** Where the scan found each container: by ordinal (creation order), and the ordinals by key. */
@@ -450,17 +526,30 @@ interface ContainerLayout {
  */
 class SnapshotContainers implements ContainerSource {
   readonly count: number;
-  /** Op id → apply position, built on the first lookup by id. */
-  private opIndex: Map<OpId, number> | undefined;
+  /**
+   * The root's children by id: what an open looks up (the board's lists and
+   * maps), found without the document's index of op ids (built on first use).
+   */
+  private readonly rootChildren = new Map<ObjId, number>();
   /** One scratch stamp: registers and list elements copy its fields. */
   private readonly scratch = { lamport: 0, author: '', op: '', index: 0 };
 
-  constructor(private readonly r: Reader, private readonly strings: readonly string[], private readonly meta: readonly PrefixEntry[], private readonly layout: ContainerLayout) {
+  constructor(
+    private readonly r: Reader, private readonly strings: readonly string[], private readonly meta: readonly PrefixEntry[],
+    private readonly layout: ContainerLayout, private readonly positionOf: (op: OpId) => number | undefined,
+  ) {
     this.count = layout.keys.length;
   }
 
   idAt(ordinal: number): ObjId {
     return this.idOfKey(this.layout.keys[ordinal]!);
+  }
+
+  /** The id of a child of the root, remembered for lookups. */
+  rootChild(ordinal: number): ObjId {
+    const id = this.idAt(ordinal);
+    this.rootChildren.set(id, ordinal);
+    return id;
   }
 
   ids(): ObjId[] {
@@ -470,8 +559,11 @@ class SnapshotContainers implements ContainerSource {
   }
 
   decode(id: ObjId): Container | undefined {
-    const key = this.keyOf(id);
-    const at = key === undefined ? undefined : this.layout.ordinal.get(key);
+    let at = this.rootChildren.get(id);
+    if (at === undefined) {
+      const key = this.keyOf(id);
+      at = key === undefined ? undefined : this.layout.ordinal.get(key);
+    }
     return at === undefined ? undefined : this.decodeAt(at, id);
   }
 
@@ -490,12 +582,9 @@ class SnapshotContainers implements ContainerSource {
     if (!isObjIdForm(id)) return undefined;
     const index = Number(id.slice(65));
     if (index >= LIMITS.maxActions) return undefined;
-    if (this.opIndex === undefined) {
-      this.opIndex = new Map();
-      for (let i = 0; i < this.meta.length; i++) this.opIndex.set(this.meta[i]!.id, i);
-    }
-    const i = this.opIndex.get(id.slice(0, 64));
-    return i === undefined ? undefined : (i + 1) * 1024 + index;
+    // Positions past the prefix are ops applied since: not in the snapshot.
+    const i = this.positionOf(id.slice(0, 64));
+    return i === undefined || i >= this.meta.length ? undefined : (i + 1) * 1024 + index;
   }
 
   private stamp(): Stamp {

@@ -17,6 +17,23 @@ const add = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => { let s = m.get(k); if (!s)
 const remove = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => { const s = m.get(k); if (s) { s.delete(v); if (s.size === 0) m.delete(k); } };
 const minOf = (s: Set<ObjId> | undefined): ObjId | undefined => { let m: ObjId | undefined; if (s) for (const x of s) if (m === undefined || x < m) m = x; return m; };
 
+/** Bumped whenever RawStory changes: a cached board of another format is not used. */
+export const BOARD_CACHE_FORMAT = 1;
+
+/** The stories of a board as read when the document held its first `upTo` ops (BoardIndex.cache). */
+export interface CachedBoard {
+  readonly format: number;
+  readonly upTo: number;
+  readonly raws: readonly RawStory[];
+}
+
+/** A cached board kept with a snapshot of `upTo` ops, when it is one of this format. */
+export function cachedBoard(x: unknown, upTo: number): CachedBoard | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const c = x as Partial<CachedBoard>;
+  return c.format === BOARD_CACHE_FORMAT && c.upTo === upTo && Array.isArray(c.raws) ? (c as CachedBoard) : undefined;
+}
+
 export class BoardIndex implements StoryLookup {
   private readonly lists = new Set<ObjId>();
   private readonly maps = new Set<ObjId>();
@@ -37,17 +54,25 @@ export class BoardIndex implements StoryLookup {
   /** How many applied ops of the document this index has folded in. */
   private folded: number;
 
-  constructor(private readonly doc: Document) {
+  /**
+   * Reads every story of the document — or, given `cached` (what `cache()`
+   * returned when the document held its first `cached.upTo` ops, kept with
+   * the snapshot), takes the stories from it: the index then stands at
+   * `upTo`, and the caller folds in the ops applied since with `update`.
+   */
+  constructor(private readonly doc: Document, cached?: CachedBoard) {
     useStoryLookup(doc.state, this);
-    this.folded = doc.opCount;
+    this.folded = cached?.upTo ?? doc.opCount;
     const { lists, maps } = rootContainers(doc.state);
     for (const m of maps) this.maps.add(m);
-    for (const l of lists) {
-      this.lists.add(l);
-      // A stories list is kept decoded (it is read for every story); the
-      // stories themselves are read without keeping them decoded (readStory).
-      const c = doc.state.containers.get(l)!;
-      if (c.kind === 'list') for (const el of c.list.all()) if (isMake(el.value) && el.value.make === 'map') this.read(l, el.id, el.deleted);
+    for (const l of lists) this.lists.add(l);
+    if (cached) for (const raw of cached.raws) this.store(raw);
+    else {
+      for (const l of lists) {
+        // The stories themselves are read without keeping them decoded (readStory).
+        const c = doc.state.containers.get(l)!;
+        if (c.kind === 'list') for (const el of c.list.all()) if (isMake(el.value) && el.value.make === 'map') this.read(l, el.id, el.deleted);
+      }
     }
     for (const id of this.liveById.keys()) this.winners.set(id, this.raws.get(minOf(this.liveById.get(id))!)!);
     for (const [id, w] of this.winners) for (const d of w.fields!.dependsOn) add(this.dependents, d, id);
@@ -93,6 +118,16 @@ export class BoardIndex implements StoryLookup {
   /** The live view of one story. */
   story(id: string): StoryView | undefined {
     return this.views.get(id);
+  }
+
+  /**
+   * What a later open needs to skip reading every story (kept with the
+   * snapshot, CORE16): the stories as read, in order. Undefined unless every
+   * applied op is folded in.
+   */
+  cache(): CachedBoard | undefined {
+    if (!this.current()) return undefined;
+    return { format: BOARD_CACHE_FORMAT, upTo: this.folded, raws: [...this.raws.values()] };
   }
 
   /** StoryLookup: fresh when every applied op has been folded in. */
@@ -195,9 +230,13 @@ export class BoardIndex implements StoryLookup {
 
   /** Reads story element `elem` of stories list `list` into `raws` and the id indexes. */
   private read(list: ObjId, elem: ObjId, deleted: boolean): RawStory {
-    const state = this.doc.state;
+    return this.store(readStory(this.doc.state, list, elem, deleted));
+  }
+
+  /** Puts a story as read into `raws` and the id indexes. */
+  private store(raw: RawStory): RawStory {
+    const elem = raw.elem;
     const old = this.raws.get(elem);
-    const raw = readStory(state, list, elem, deleted);
     const ids = [old?.fields?.id, raw.fields?.id];
     const before = this.cachedMeta && ids.map((id) => this.metaKey(id));
     if (old?.fields) remove(old.deleted ? this.deadById : this.liveById, old.fields.id, elem);

@@ -9,7 +9,7 @@ export * from './view.js';
 export * from './commands.js';
 export * from './dispatch.js';
 export { readBoard } from './board.js';
-export { BoardIndex } from './board-index.js';
+export { BoardIndex, cachedBoard, BOARD_CACHE_FORMAT, type CachedBoard } from './board-index.js';
 export * from './events.js';
 export * from './rules.js';
 export { findStory } from './story-lookup.js';

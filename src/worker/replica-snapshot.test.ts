@@ -101,6 +101,8 @@ describe('replica snapshots', () => {
     const gated = new GatedStore(backing);
     const fromSnap = await openReplica(gated, new MemoryOpStore(backing), clock, 1);
     expect(fromSnap.dump().snapshot).toMatchObject({ openedFrom: 'snapshot', ignored: null, restoredOps: snap!.upTo, replayedOps: 2 });
+    // The board's stories came from the snapshot (REPL12), the tail's ops folded in as live ones.
+    expect(Object.keys(fromSnap.dump().snapshot.openMs)).toContain('boardIndexCached');
     expect(fromSnap.doc.detachedOps).toBe(snap!.upTo);
     expect(fromSnap.status().totalOps).toBe(a.doc.opCount);
     // Interactive before the prefix is loaded: a command works at once.

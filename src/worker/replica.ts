@@ -6,7 +6,7 @@
 // emits the transition events. Nothing polls.
 import { Document, decodeLogged, toHex, type CoreDump, type IngestResult, type IngestSession, type LocalAction, type Op } from '../core/index.js';
 import {
-  BoardIndex, commandActions, dueAutomations, dueFor, newStoryId, validateOpForBoard,
+  BoardIndex, cachedBoard, commandActions, dueAutomations, dueFor, newStoryId, validateOpForBoard,
   type BoardEvent, type BoardMeta, type BoardView, type Command, type StoryView,
 } from '../pipeline/index.js';
 import { decodeLogFile, encodeLogFile } from '../protocol/log-file.js';
@@ -149,13 +149,20 @@ export class Replica implements SyncHost {
     const log = await (loaded ?? Replica.loadLog(options.store, options.meta, options.now));
     const persisted = log.restored + log.tail.length;
     const replica: Replica = new Replica(options, log.doc, persisted, (doc, pending): SnapshotKeeper => new SnapshotKeeper(
-      { store: options.store, meta: options.meta, doc, schedule: options.schedule, now: clock, pendingPersist: pending, view: (): string => JSON.stringify(firstScreen(replica.index.view, replica.index.meta())) },
+      {
+        store: options.store, meta: options.meta, doc, schedule: options.schedule, now: clock, pendingPersist: pending,
+        view: (): string => JSON.stringify(firstScreen(replica.index.view, replica.index.meta())),
+        derived: (): unknown => replica.index.cache(),
+      },
       { aligned: log.aligned, stored: log.stored, usable: log.ignored === null, ...(options.viewCacheCovers !== undefined ? { viewCovers: options.viewCacheCovers } : {}) },
     ));
     replica.stories.defer(log.restored, log.doc.opCount);
     let t = clock();
-    replica.index = new BoardIndex(replica.doc);
-    log.openMs['boardIndex'] = clock() - t;
+    // The stories as the snapshot's prefix had them, then the tail's ops folded in as live ones are.
+    const cached = cachedBoard(log.derived, log.restored);
+    replica.index = new BoardIndex(replica.doc, cached);
+    if (cached !== undefined && log.applied.length > 0) replica.index.update(log.applied, options.now());
+    log.openMs[cached !== undefined ? 'boardIndexCached' : 'boardIndex'] = clock() - t;
     t = clock();
     replica.scheduleAutomations('all');
     log.openMs['automations'] = clock() - t;
@@ -167,6 +174,7 @@ export class Replica implements SyncHost {
     }
     void replica.prefixReady.then(() => replica.indexHistoryLater(), () => undefined);
     replica.snapshots.poke();
+    replica.indexIdsLater();
     return replica;
   }
 
@@ -200,6 +208,19 @@ export class Replica implements SyncHost {
       return;
     }
     throw new Error('the replica is closed');
+  }
+
+  /**
+   * Indexes a restored prefix's op ids (CORE16) soon after the open (once the
+   * page has its first board), 20,000 per task, so that the first command or
+   * sync message does not wait for all of them (a lookup before then indexes
+   * the rest itself).
+   */
+  private indexIdsLater(): void {
+    const step = (): void => {
+      if (!this.closed && this.doc.indexSome(20_000) > 0) this.options.schedule(step, 0);
+    };
+    if (this.doc.indexSome(0) > 0) this.options.schedule(step, 500);
   }
 
   /**

@@ -57,6 +57,8 @@ export interface OpenedLog {
   /** Records read after the snapshot and replayed, with the ops they gave. */
   readonly tail: readonly StoredOp[];
   readonly applied: readonly Op[];
+  /** What the snapshot's owner derived from its state (encodeSnapshot's `derived`); undefined without a snapshot. */
+  readonly derived: unknown;
   /** Log positions [0, aligned) hold exactly the document's first `aligned` applied ops, in order. */
   readonly aligned: number;
   readonly ignored: string | null;
@@ -113,7 +115,7 @@ export async function openLog(store: OpStore, meta: MetaStore, makeDoc: () => Do
         } else {
           const result = restored.doc.replay(tail);
           lap('replayTail');
-          return { doc: restored.doc, restored: raw.upTo, tail, applied: result.applied, aligned: raw.upTo + alignedPrefix(tail, result.applied), ignored: null, openMs, stored: raw };
+          return { doc: restored.doc, restored: raw.upTo, tail, applied: result.applied, derived: restored.derived, aligned: raw.upTo + alignedPrefix(tail, result.applied), ignored: null, openMs, stored: raw };
         }
       }
     }
@@ -124,7 +126,7 @@ export async function openLog(store: OpStore, meta: MetaStore, makeDoc: () => Do
   lap('readLog');
   const result = doc.replay(all);
   lap('replay');
-  return { doc, restored: 0, tail: all, applied: result.applied, aligned: alignedPrefix(all, result.applied), ignored, openMs, stored: null };
+  return { doc, restored: 0, tail: all, applied: result.applied, derived: undefined, aligned: alignedPrefix(all, result.applied), ignored, openMs, stored: null };
 }
 
 /** How many leading records were applied in their own order (replay normally applies every one, in order). */
@@ -154,6 +156,12 @@ export interface SnapshotKeeperOptions {
    * covers is out of date; omitted → no view cache is written.
    */
   readonly view?: () => string;
+  /**
+   * Data derived from the document's state at this instant, kept in the
+   * snapshot for the next open (the board's stories as read); undefined when
+   * there is none to keep.
+   */
+  readonly derived?: () => unknown;
 }
 
 /**
@@ -253,7 +261,7 @@ export class SnapshotKeeper {
       let outcome: 'written' | 'not needed' = 'not needed';
       if (snapshotDue) {
         const t0 = this.options.now();
-        const bytes = encodeSnapshot(doc);
+        const bytes = encodeSnapshot(doc, this.options.derived?.());
         const encodeMs = this.options.now() - t0;
         const record: StoredSnapshot = { upTo, lastId, bytes, writtenAt: this.options.now() };
         await meta.set(SNAPSHOT_KEY, record);

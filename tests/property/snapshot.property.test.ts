@@ -13,7 +13,7 @@ import {
   Document, HEAD, ROOT, decodeOp, encodeSnapshot, restoreSnapshot, toHex, SNAPSHOT_VERSION,
   type DocumentOptions, type LocalAction, type ObjId, type Op, type Value,
 } from '../../src/core/index.js';
-import { commandActions, newStoryId, validateOpForBoard, STAGES, type Command } from '../../src/pipeline/index.js';
+import { BoardIndex, cachedBoard, commandActions, type CachedBoard, newStoryId, validateOpForBoard, STAGES, type Command } from '../../src/pipeline/index.js';
 import { keys } from '../../src/pipeline/test-support.js';
 import { EXTENSIVE } from '../support/core-fixtures.js';
 import { Prng } from '../support/prng.js';
@@ -178,6 +178,9 @@ function checkSeed(seed: number, board: boolean): void {
   expect(restored.ops).toBe(k);
   // Restored lazily: only the root is decoded until an op or a read needs another container.
   expect(doc.state.containers.decoded).toBe(1);
+  // …and its op ids are indexed on first use (or a few at a time, indexSome).
+  expect(doc.indexSome(0)).toBe(k);
+  if (k > 1) expect(doc.indexSome(1)).toBe(k - 1);
   // A snapshot of the restored document is the same bytes (nothing lost or
   // reordered) — checked on a second restore, so that the tail below meets
   // the first one still lazy.
@@ -190,6 +193,7 @@ function checkSeed(seed: number, board: boolean): void {
   expect(tail.outcomes.every((o) => o.status === 'applied')).toBe(true);
   expectSame(doc, full);
   expect(encodeSnapshot(doc)).toEqual(encodeSnapshot(full));
+  if (board) checkCachedBoard(prefix, log.slice(k), full, options);
   // Later ingests: the same outcomes, the same applied ops, in the same order.
   const rd = doc.replay(later);
   const rf = full.replay(later);
@@ -216,6 +220,31 @@ function checkSeed(seed: number, board: boolean): void {
   expect(doc.ops().map((o) => o.id)).toEqual(full.ops().map((o) => o.id));
 }
 
+/**
+ * The board's stories kept in the snapshot (`derived`, CORE16; REPL12): an
+ * index built from them, with the tail folded in as live ops, is the index
+ * a full read of the whole log builds.
+ */
+function checkCachedBoard(prefix: Document, tail: readonly Uint8Array[], full: Document, options: DocumentOptions): void {
+  const cache = new BoardIndex(prefix).cache();
+  const snap = encodeSnapshot(prefix, cache);
+  const restored = restoreSnapshot(snap, options);
+  if (!restored.ok) throw new Error(restored.reason);
+  expect(restored.derived).toEqual(cache);
+  const cached = cachedBoard(restored.derived, prefix.opCount);
+  expect(cached).toBeDefined();
+  const index = new BoardIndex(restored.doc, cached);
+  index.update(restored.doc.replay(tail).applied, 0);
+  const fresh = new BoardIndex(full);
+  expect(index.view).toEqual(fresh.view);
+  // The same stories as read (in another order: the tail's new ones come last).
+  const byElem = (c: CachedBoard | undefined) => [...c!.raws].sort((x, y) => (x.elem < y.elem ? -1 : 1));
+  expect(byElem(index.cache())).toEqual(byElem(fresh.cache()));
+  // Of another format or another prefix, it is not used.
+  expect(cachedBoard({ ...cache, format: -1 }, prefix.opCount)).toBeUndefined();
+  expect(cachedBoard(cache, prefix.opCount + 1)).toBeUndefined();
+}
+
 describe('[CORE16] snapshot of a prefix + replay of the tail = replay of the whole log', () => {
   test('raw core ops: nested containers, concurrent inserts, deletes, three authors, an equivocating fork', () => {
     for (let seed = 1; seed <= SEEDS; seed++) {
@@ -229,6 +258,24 @@ describe('[CORE16] snapshot of a prefix + replay of the tail = replay of the who
     }
   });
 
+  test('derived data round-trips: values, nesting, ids of the state as references', () => {
+    const { log, options } = world(5, false);
+    const doc = new Document(options);
+    doc.replay(log);
+    const ids = [...doc.state.containers.keys()].slice(0, 20);
+    const derived = { ids, json: doc.toJson(), n: [-1.5, 0, 2 ** 40, 7], flags: [true, false, null], text: 'naïve ✓ 𝄞', nested: [[[{ deep: ids[3] }]]], gone: undefined };
+    const snap = encodeSnapshot(doc, derived);
+    const r = restoreSnapshot(snap);
+    if (!r.ok) throw new Error(r.reason);
+    const { gone: _gone, ...kept } = derived;
+    expect(r.derived).toEqual(kept);
+    expect(r.derived).not.toHaveProperty('gone');
+    // Ids are references, not strings in the table: the snapshot grows by a few bytes per id.
+    expect(encodeSnapshot(doc, { ids }).length - encodeSnapshot(doc).length).toBeLessThan(ids.length * 8);
+    expect(() => encodeSnapshot(doc, { f: () => 1 })).toThrow(/function/);
+    expect(() => encodeSnapshot(doc, { x: NaN })).toThrow(/finite/);
+  });
+
   test('an empty document round-trips', () => {
     const r = restoreSnapshot(encodeSnapshot(new Document()));
     expect(r.ok).toBe(true);
@@ -236,10 +283,10 @@ describe('[CORE16] snapshot of a prefix + replay of the tail = replay of the who
   });
 });
 
-/** The snapshot's checksum (FNV-1a over LE words after the 16-byte header), to forge it over mutated bodies. */
+/** The snapshot's checksum (FNV-1a over the length, then LE words after the 16-byte header), to forge it over mutated bodies. */
 function fixChecksum(b: Uint8Array): Uint8Array {
   if (b.length < 16) return b;
-  let h = 0x811c9dc5;
+  let h = Math.imul(0x811c9dc5 ^ b.length, 0x01000193);
   for (let i = 16; i < b.length; i += 4) {
     let w = 0;
     for (let k = 0; k < 4 && i + k < b.length; k++) w |= b[i + k]! << (8 * k);
