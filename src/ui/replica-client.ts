@@ -148,10 +148,24 @@ export class ReplicaClient {
     // arrive before it: hold them until the caller has applied the full
     // board (its `await` resumes before a new task), then deliver in order.
     let held: SubscriberMessage[] | null = [];
-    port1.onmessage = (e: MessageEvent<SubscriberMessage>) => { if (held) held.push(e.data); else deliver(e.data); };
-    const json = await this.api.subscribe(transfer(port2, [port2]));
+    // The first board comes first, in parts: each is parsed as it arrives,
+    // while the worker serialises the next.
+    let first: BoardPatch | undefined;
+    let firstDone!: (p: BoardPatch) => void;
+    const firstBoard = new Promise<BoardPatch>((resolve) => { firstDone = resolve; });
+    port1.onmessage = (e: MessageEvent<SubscriberMessage>) => {
+      const m = e.data;
+      if (m.kind === 'first') {
+        if (first === undefined) first = JSON.parse(m.json) as BoardPatch;
+        else for (const s of JSON.parse(m.json) as StoryView[]) first.upserts.push(s);
+        if (m.last) firstDone(first);
+      } else if (held) held.push(m);
+      else deliver(m);
+    };
+    await this.api.subscribe(transfer(port2, [port2]));
+    const full = await firstBoard;
     setTimeout(() => { const early = held ?? []; held = null; for (const m of early) deliver(m); }, 0);
-    return JSON.parse(json) as BoardPatch;
+    return full;
   }
 
   private emitSync(): void {

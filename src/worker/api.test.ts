@@ -8,7 +8,27 @@ import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
 import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';
 import { Replica, type BoardPatch } from './replica.js';
-import { createWorkerApi } from './api.js';
+import { createWorkerApi, type SubscriberMessage, type WorkerApi } from './api.js';
+
+/** Subscribes and assembles the first board from its parts, as the page's client does; also returns the parts. */
+async function firstBoard(api: WorkerApi): Promise<{ full: BoardPatch; parts: number }> {
+  const { port1, port2 } = new MessageChannel();
+  const parts: string[] = [];
+  const done = new Promise<void>((resolve) => {
+    port1.onmessage = (e: MessageEvent<SubscriberMessage>) => {
+      if (e.data.kind !== 'first') return;
+      parts.push(e.data.json);
+      if (e.data.last) resolve();
+    };
+  });
+  await api.subscribe(port2);
+  await done;
+  port1.close(); port2.close();
+  const [head, ...rest] = parts.map((p) => JSON.parse(p) as unknown);
+  const full = head as BoardPatch;
+  for (const more of rest) full.upserts.push(...(more as BoardPatch['upserts']));
+  return { full, parts: parts.length };
+}
 
 /** A room holding a board of three stories, its snapshot and its view cache, written by an earlier session. */
 async function earlierSession(roomId: string): Promise<string[]> {
@@ -52,9 +72,7 @@ test('[REPL15] the cached board comes before the open; commands sent meanwhile r
   await opening;
   expect(await move).toMatchObject({ ok: true });
   expect(await edit).toMatchObject({ ok: true });
-  const { port1, port2 } = new MessageChannel();
-  const full = JSON.parse(await api.subscribe(port2)) as BoardPatch;
-  port1.close(); port2.close();
+  const { full } = await firstBoard(api);
   expect(full.upserts.find((s) => s.id === ids[0])).toMatchObject({ stage: 'qa', title: 'edited while opening' });
 });
 
@@ -63,8 +81,20 @@ test('[REPL15] without a cache the open says why, and the board comes from the w
   const opening = api.open({ roomId: 'room-api-2', create: true, name: 'Ada' });
   expect(await api.cachedBoard()).toEqual({ ok: false, reason: 'none stored' });
   await opening;
-  const { port1, port2 } = new MessageChannel();
-  const full = JSON.parse(await api.subscribe(port2)) as BoardPatch;
-  port1.close(); port2.close();
+  const { full } = await firstBoard(api);
   expect(full.meta?.initialised).toBe(true);
+});
+
+test('[REPL5] the first board comes in parts that make up the whole board, in order', async () => {
+  const ids = await earlierSession('room-api-3');
+  const whole = createWorkerApi();
+  await whole.open({ roomId: 'room-api-3', create: false, name: 'Ada' });
+  const one = await firstBoard(whole);
+  expect(one.parts).toBe(1);
+  const parted = createWorkerApi({ firstPart: 2 });
+  await parted.open({ roomId: 'room-api-3', create: false, name: 'Ada' });
+  const two = await firstBoard(parted);
+  expect(two.parts).toBe(2);
+  expect(two.full).toEqual(one.full);
+  expect(two.full.upserts.map((s) => s.id).sort()).toEqual([...ids].sort());
 });

@@ -44,10 +44,15 @@ export type CommandResult =
  * no reply (comlink callbacks answer every call).
  */
 export type SubscriberMessage =
+  /** A part of the first, full board patch (WorkerApi.subscribe), as JSON; parts come first, in order. */
+  | { readonly kind: 'first'; readonly json: string; readonly last: boolean }
   | { readonly kind: 'board'; readonly value: BoardPatch }
   | { readonly kind: 'events'; readonly value: BoardEvent[] }
   | { readonly kind: 'status'; readonly value: ReplicaStatus }
   | { readonly kind: 'sessions'; readonly value: SessionRow[] };
+
+/** Stories per part of the first board patch (subscribe): ~1 MB of JSON. */
+export const FIRST_PART = 1_000;
 
 export interface WorkerApi {
   open(options: OpenOptions): Promise<OpenInfo>;
@@ -60,11 +65,13 @@ export interface WorkerApi {
    */
   cachedBoard(): Promise<CachedView>;
   /**
-   * Subscribes a port (transferred) to SubscriberMessages; the first board
-   * patch (full) is returned as JSON: one string clones as one copy, and
-   * JSON.parse on the page is faster than cloning 10,000 story objects.
+   * Subscribes a port (transferred) to SubscriberMessages. The first board
+   * patch (full) comes first on the port, as JSON in parts of FIRST_PART
+   * stories ('first' messages, the last one marked): one string clones as
+   * one copy, JSON.parse on the page is faster than cloning 10,000 story
+   * objects, and the page parses a part while the worker serialises the next.
    */
-  subscribe(port: MessagePort): Promise<string>;
+  subscribe(port: MessagePort): Promise<void>;
   command(cmd: Command): Promise<CommandResult>;
   newStoryId(): Promise<string>;
   history(storyId: string): Promise<HistoryEntry[]>;
@@ -110,7 +117,8 @@ async function bestWireVerifier(): Promise<WireVerifier | undefined> {
 }
 
 /** Builds the API over the platform (IndexedDB, Web Locks, WebCrypto). */
-export function createWorkerApi(): WorkerApi {
+export function createWorkerApi(options: { readonly firstPart?: number } = {}): WorkerApi {
+  const firstPart = options.firstPart ?? FIRST_PART;
   let replica: Replica | undefined;
   let sync: RoomSync | undefined;
   let store: FailingOpStore | undefined;
@@ -216,7 +224,14 @@ export function createWorkerApi(): WorkerApi {
       r.onEvents((value) => send({ kind: 'events', value }));
       r.onStatus((value) => send({ kind: 'status', value }));
       sync?.onChange((value) => send({ kind: 'sessions', value }));
-      return JSON.stringify(r.fullPatch());
+      const full = r.fullPatch();
+      const stories = full.upserts;
+      for (let i = 0; ; i += firstPart) {
+        const part = stories.slice(i, i + firstPart);
+        const last = i + firstPart >= stories.length;
+        send({ kind: 'first', json: JSON.stringify(i === 0 ? { ...full, upserts: part } : part), last });
+        if (last) return;
+      }
     },
     async command(cmd) {
       try {
