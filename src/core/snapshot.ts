@@ -173,7 +173,7 @@ export function encodeSnapshot(doc: Document, derived?: unknown): Uint8Array {
     if (depth > DERIVED_DEPTH) throw new InvariantError('derived data nests too deep');
     if (x === null || typeof x === 'boolean' || typeof x === 'number') {
       if (typeof x === 'number' && !Number.isFinite(x)) throw new InvariantError('derived data holds a number that is not finite');
-      value(x);
+      value(Object.is(x, -0) ? 0 : x); // as JSON would: a restore refuses −0
     } else if (typeof x === 'string') {
       const p = parseObjId(x);
       const i = p === undefined ? undefined : opIndex.get(p.op);
@@ -390,13 +390,8 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
   /** Checks a value; returns its tag. */
   const valueTag = (): number => {
     const tag = r.byte();
-    switch (tag) {
-      case 0: case 1: case 2: case 5: case 6: return tag;
-      case 3: { const x = r.float(); if (!Number.isFinite(x) || Object.is(x, -0)) throw new Refused('bad number'); return tag; }
-      case 4: { if (strings[r.uvarint()] === undefined) throw new Refused('string index out of range'); return tag; }
-      case 7: { if (!Number.isSafeInteger(r.uvarint())) throw new Refused('bad number'); return tag; }
-      default: throw new Refused('unknown value tag');
-    }
+    if (tag !== 5 && tag !== 6) checkedScalar(r, strings, tag);
+    return tag;
   };
   const containerCount = r.count(4);
   if (containerCount === 0) throw new Refused('no root container');
@@ -467,17 +462,24 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
   return { ok: true, doc, ops: opCount, derived };
 }
 
+/** A value of tag 0–4 or 7 (null, booleans, numbers, strings), checked as it is read. */
+function checkedScalar(r: Reader, strings: readonly string[], tag: number): Value {
+  switch (tag) {
+    case 0: return null;
+    case 1: return false;
+    case 2: return true;
+    case 3: { const x = r.float(); if (!Number.isFinite(x) || Object.is(x, -0)) throw new Refused('bad number'); return x; }
+    case 4: { const x = strings[r.uvarint()]; if (x === undefined) throw new Refused('string index out of range'); return x; }
+    case 7: { const x = r.uvarint(); if (!Number.isSafeInteger(x)) throw new Refused('bad number'); return x; }
+    default: throw new Refused('unknown value tag');
+  }
+}
+
 /** A derived value (encodeSnapshot), checked as it is read. */
 function readDerived(r: Reader, strings: readonly string[], meta: readonly PrefixEntry[], depth: number): unknown {
   if (depth > DERIVED_DEPTH) throw new Refused('derived data nests too deep');
   const tag = r.byte();
   switch (tag) {
-    case 0: return null;
-    case 1: return false;
-    case 2: return true;
-    case 3: { const x = r.float(); if (!Number.isFinite(x)) throw new Refused('bad number'); return x; }
-    case 4: { const x = strings[r.uvarint()]; if (x === undefined) throw new Refused('string index out of range'); return x; }
-    case 7: { const x = r.uvarint(); if (!Number.isSafeInteger(x)) throw new Refused('bad number'); return x; }
     case 8: {
       const out: unknown[] = [];
       for (let n = r.count(1), i = 0; i < n; i++) out.push(readDerived(r, strings, meta, depth + 1));
@@ -500,7 +502,7 @@ function readDerived(r: Reader, strings: readonly string[], meta: readonly Prefi
       if (index >= LIMITS.maxActions) throw new Refused('action index out of range');
       return actionObjId(m.id, index);
     }
-    default: throw new Refused('unknown derived tag');
+    default: return checkedScalar(r, strings, tag);
   }
 }
 
