@@ -10,6 +10,7 @@ import { toHex } from './bytes.js';
 import { decodeOp, encodeUnsigned, fillSignature } from './codec.js';
 import { sha256 } from './hash.js';
 import { InvariantError, assert } from './assert.js';
+import { PrefixIds } from './prefix-ids.js';
 import {
   LIMITS, actionObjId, isObjIdForm,
   type Action, type AuthorId, type LocalAction, type LocalRef, type ObjId, type Op, type OpHeader, type OpId,
@@ -117,14 +118,13 @@ export class Document {
   readonly state = new DocState();
   /** The applied ops in insertion order. */
   private readonly entries: Entry[] = [];
-  /**
-   * Op id → position in `entries`. A restored prefix's ops are added on first
-   * use (or a few at a time by `indexSome`): hashing 100,000 ids is a good
-   * part of a restore, and an open needs none of them.
-   */
+  /** Op id → position in `entries`, for the ops applied here (not those of a restored prefix). */
   private readonly positions = new Map<OpId, number>();
-  /** Entries [0, indexed) are in `positions`. */
-  private indexed = 0;
+  /** A restored prefix's ops: entries [0, prefixLength), found by `prefixIds` (built on first use). */
+  private prefixLength = 0;
+  private prefixIds: PrefixIds | undefined;
+  /** The prefix ids' leading digits as numbers, read from a snapshot's bytes (PrefixIds); dropped once the table is built. */
+  private prefixLeads: Float64Array | undefined;
   private readonly headSet = new Set<OpId>();
   private readonly lastByAuthor = new Map<AuthorId, { seq: number; id: OpId; count: number }>();
   /** Per author, prepared ops awaiting their signatures, oldest first (CORE13). */
@@ -327,7 +327,7 @@ export class Document {
     for (let index = 0; index < ops.length; index++) {
       const op = ops[index];
       if (op === undefined) { outcomes.push(failed[f++]!); continue; }
-      if (this.index().has(op.id) || this.buffer.has(op.id) || seen.has(op.id)) {
+      if (this.isApplied(op.id) || this.buffer.has(op.id) || seen.has(op.id)) {
         outcomes.push({ status: 'duplicate', id: op.id });
         continue;
       }
@@ -336,7 +336,7 @@ export class Document {
         continue;
       }
       seen.add(op.id);
-      const missing = (op.prev === null ? op.deps : [op.prev, ...op.deps]).filter((d) => !this.index().has(d));
+      const missing = (op.prev === null ? op.deps : [op.prev, ...op.deps]).filter((d) => !this.isApplied(d));
       if (missing.length > 0) {
         const full = this.buffer.add(op, missing);
         outcomes.push(full === undefined ? { status: 'buffered', id: op.id } : { status: 'rejected', id: op.id, reason: full });
@@ -361,7 +361,7 @@ export class Document {
 
   /** @internal Whether an op is applied or waiting in the buffer. */
   holds(id: OpId): boolean {
-    return this.index().has(id) || this.buffer.has(id);
+    return this.isApplied(id) || this.buffer.has(id);
   }
 
   /** Checks that need the op's dependencies present: the author chain and the clock. */
@@ -393,9 +393,8 @@ export class Document {
   private applyValid(op: Op): void {
     this.state.apply(op);
     const entry: Entry = { id: op.id, author: op.author, seq: op.seq, lamport: op.lamport, bytes: op.bytes };
-    this.index().set(op.id, this.entries.length);
+    this.positions.set(op.id, this.entries.length);
     this.entries.push(entry);
-    this.indexed = this.entries.length;
     if (op.prev !== null) this.headSet.delete(op.prev);
     for (const d of op.deps) this.headSet.delete(d);
     this.headSet.add(op.id);
@@ -431,41 +430,36 @@ export class Document {
    * state is restored separately (DocState.restore*). The ops' bytes come
    * later through `attachPrefix`; until then `log()` and `ops()` throw.
    */
-  restorePrefix(meta: readonly PrefixEntry[], tips: readonly AuthorTip[], heads: readonly OpId[], clock: number): void {
+  restorePrefix(meta: readonly PrefixEntry[], tips: readonly AuthorTip[], heads: readonly OpId[], clock: number, leads?: Float64Array): void {
     assert(this.entries.length === 0 && this.buffer.size === 0 && this.pendingLocal.size === 0, 'restore into a document that is not empty');
     // The entries become the log's own (no copy: a restore holds ~100k of them);
-    // attachPrefix fills their bytes. They are indexed by id on first use.
+    // attachPrefix fills their bytes. A sorted table finds them by id (PrefixIds), built on first use.
     for (const m of meta) this.entries.push(m as Entry);
+    this.prefixLength = meta.length;
+    this.prefixLeads = leads;
     for (const t of tips) this.lastByAuthor.set(t.author, { seq: t.seq, id: t.id, count: t.count });
     for (const h of heads) this.headSet.add(h);
     this.clock = clock;
     this.detached = meta.length;
   }
 
-  /**
-   * Indexes up to `n` more ops of a restored prefix by id (a caller with
-   * time to spare, after an open); returns how many are left. Any lookup by
-   * id indexes the rest at once.
-   */
-  indexSome(n: number): number {
-    const end = Math.min(this.entries.length, this.indexed + n);
-    for (let i = this.indexed; i < end; i++) this.positions.set(this.entries[i]!.id, i);
-    this.indexed = end;
-    return this.entries.length - end;
-  }
-
   /** Position of an applied op in the log (insertion order), or undefined. */
   positionOf(id: OpId): number | undefined {
-    return this.index().get(id);
+    const i = this.positions.get(id);
+    if (i !== undefined || this.prefixLength === 0) return i;
+    if (this.prefixIds === undefined) {
+      this.prefixIds = new PrefixIds(this.entries, this.prefixLength, this.prefixLeads);
+      this.prefixLeads = undefined;
+    }
+    return this.prefixIds.find(id);
   }
 
-  private index(): Map<OpId, number> {
-    if (this.indexed < this.entries.length) this.indexSome(Infinity);
-    return this.positions;
+  private isApplied(id: OpId): boolean {
+    return this.positionOf(id) !== undefined;
   }
 
   private entryOf(id: OpId): Entry | undefined {
-    const i = this.index().get(id);
+    const i = this.positionOf(id);
     return i === undefined ? undefined : this.entries[i];
   }
 
@@ -495,7 +489,7 @@ export class Document {
 
   /** Whether an op is applied. */
   has(id: OpId): boolean {
-    return this.index().has(id);
+    return this.isApplied(id);
   }
 
   /** The applied op log in insertion order: metadata and bytes (read-only view). Throws while a restored prefix is not attached. */

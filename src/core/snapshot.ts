@@ -37,8 +37,9 @@ import { Document, type AuthorTip, type DocumentOptions, type PrefixEntry } from
 import { LIMITS, ROOT, actionObjId, isObjIdForm, parseObjId, type ObjId, type OpId, type Value } from './op.js';
 import type { Stamp } from './stamp.js';
 import { ListElement, RgaList } from './list.js';
+import { lead36Bytes } from './prefix-ids.js';
 import { LwwMap } from './lww-map.js';
-import { FORBIDDEN_KEYS, type Container, type ContainerSource } from './state.js';
+import { FORBIDDEN_KEYS, type Container, type ContainerHeader, type ContainerSource } from './state.js';
 
 /** Bumped whenever the layout or what the document derives from ops changes: older snapshots are then rebuilt. */
 export const SNAPSHOT_VERSION = 2;
@@ -330,7 +331,11 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
   const authors: string[] = [];
   for (let i = 0; i < authorCount; i++) authors.push(authorsText.slice(i * 64, i * 64 + 64));
   const opCount = r.count(64 + 3);
+  const idsAt = r.pos;
   const idsText = r.hex(opCount * 64);
+  // The ids' leading digits as numbers, for the document's lookups by id (PrefixIds): cheaper from bytes than from strings.
+  const leads = new Float64Array(opCount);
+  for (let i = 0; i < opCount; i++) leads[i] = lead36Bytes(r.bytes, idsAt + i * 64);
   const meta: PrefixEntry[] = new Array(opCount);
   for (let i = 0; i < opCount; i++) {
     const a = authors[r.uvarint()];
@@ -362,7 +367,7 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
   if (clock !== maxLamport) throw new Refused('clock is not the greatest lamport');
 
   const doc = new Document(options);
-  doc.restorePrefix(meta, tips, heads, clock);
+  doc.restorePrefix(meta, tips, heads, clock, leads);
   // Containers and elements are named by (op, action index); the scan keys
   // them by the number (op + 1) × 1024 + index, so its checks hash small
   // integers instead of 66-character ids. It checks everything a decode of a
@@ -436,9 +441,10 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
     } else {
       for (let e = r.count(4), i = 0; i < e; i++) {
         const k = stampKey();
-        if (r.byte() > 1) throw new Refused('bad tombstone flag');
+        const tombstone = r.byte();
+        if (tombstone > 1) throw new Refused('bad tombstone flag');
         if (layout.elementList.has(k)) throw new Refused('a list element in two lists');
-        layout.elementList.set(k, n);
+        layout.elementList.set(k, n * 2 + tombstone);
         const tag = valueTag();
         if (tag === 5 || tag === 6) made.push(k, tag - 5);
       }
@@ -517,7 +523,7 @@ interface ContainerLayout {
   readonly parents: Int32Array;
   readonly depths: Uint8Array;
   readonly ordinal: Map<number, number>;
-  /** An element's key → the ordinal of its list. */
+  /** An element's key → the ordinal of its list × 2, + 1 for a tombstone. */
   readonly elementList: Map<number, number>;
 }
 
@@ -561,18 +567,37 @@ class SnapshotContainers implements ContainerSource {
   }
 
   decode(id: ObjId): Container | undefined {
-    let at = this.rootChildren.get(id);
-    if (at === undefined) {
-      const key = this.keyOf(id);
-      at = key === undefined ? undefined : this.layout.ordinal.get(key);
-    }
+    const at = this.ordinalOf(id);
     return at === undefined ? undefined : this.decodeAt(at, id);
   }
 
   listOf(elem: ObjId): ObjId | undefined {
+    const at = this.element(elem);
+    return at === undefined ? undefined : this.idAt(at >> 1);
+  }
+
+  deleted(elem: ObjId): boolean | undefined {
+    const at = this.element(elem);
+    return at === undefined ? undefined : (at & 1) === 1;
+  }
+
+  header(id: ObjId): ContainerHeader | undefined {
+    const at = this.ordinalOf(id);
+    if (at === undefined) return undefined;
+    const parent = this.layout.parents[at]!;
+    return { kind: this.layout.kinds[at] === 0 ? 'map' : 'list', depth: this.layout.depths[at]!, parent: parent < 0 ? null : this.idAt(parent) };
+  }
+
+  private element(elem: ObjId): number | undefined {
     const key = this.keyOf(elem);
-    const at = key === undefined ? undefined : this.layout.elementList.get(key);
-    return at === undefined ? undefined : this.idAt(at);
+    return key === undefined ? undefined : this.layout.elementList.get(key);
+  }
+
+  private ordinalOf(id: ObjId): number | undefined {
+    const at = this.rootChildren.get(id);
+    if (at !== undefined) return at;
+    const key = this.keyOf(id);
+    return key === undefined ? undefined : this.layout.ordinal.get(key);
   }
 
   private idOfKey(key: number): ObjId {

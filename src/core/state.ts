@@ -62,6 +62,17 @@ export interface ContainerSource {
   ids(): ObjId[];
   /** The list a snapshot element belongs to. */
   listOf(elem: ObjId): ObjId | undefined;
+  /** A snapshot container's kind, depth and parent, without decoding it. */
+  header(id: ObjId): ContainerHeader | undefined;
+  /** Whether a snapshot element is a tombstone (as the snapshot holds it). */
+  deleted(elem: ObjId): boolean | undefined;
+}
+
+/** What a container is and where it hangs, without its content. */
+export interface ContainerHeader {
+  readonly kind: ContainerKind;
+  readonly depth: number;
+  readonly parent: ObjId | null;
 }
 
 /**
@@ -91,6 +102,22 @@ export class ContainerTable {
 
   has(id: ObjId): boolean {
     return this.get(id) !== undefined;
+  }
+
+  /** A container's kind, depth and parent, without decoding a restored one (a walk up the parents). */
+  header(id: ObjId): ContainerHeader | undefined {
+    return this.map.get(id) ?? this.source?.header(id);
+  }
+
+  /**
+   * Whether element `elem` of list `list` is a tombstone; undefined when the
+   * list does not hold it. A restored list not decoded yet has had no op
+   * since the snapshot, so the snapshot's flag is the answer.
+   */
+  elementDeleted(list: ObjId, elem: ObjId): boolean | undefined {
+    const c = this.map.get(list);
+    if (c !== undefined) return c.kind === 'list' ? c.list.get(elem)?.deleted : undefined;
+    return this.source !== undefined && this.source.listOf(elem) === list ? this.source.deleted(elem) : undefined;
   }
 
   /** The container as `get` would return it, without keeping a decoded one (a read that touches each container once). */
@@ -279,6 +306,11 @@ export class DocState {
   /** A container for a one-off read: decoded but not kept when a restored state has not used it yet (ContainerTable.peek). */
   peek(id: ObjId): Container | undefined {
     return this.containers.peek(id);
+  }
+
+  /** A container's kind, depth and parent (ContainerTable.header). */
+  header(id: ObjId): ContainerHeader | undefined {
+    return this.containers.header(id);
   }
 
   /** Plain JSON of a container (default: the whole document). Depth is capped, so recursion is bounded. */

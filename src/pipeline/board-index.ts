@@ -221,11 +221,9 @@ export class BoardIndex implements StoryLookup {
   /** Re-reads one story element into `raws` and the id indexes. */
   private reread(elem: ObjId): RawStory | undefined {
     const state = this.doc.state;
-    const c = state.peek(elem);
-    if (c === undefined || c.parent === null) return undefined;
-    const list = state.containers.get(c.parent);
-    if (list === undefined || list.kind !== 'list') return undefined;
-    return this.read(c.parent, elem, list.list.get(elem)?.deleted ?? false);
+    const c = state.header(elem);
+    if (c === undefined || c.parent === null || state.header(c.parent)?.kind !== 'list') return undefined;
+    return this.read(c.parent, elem, state.containers.elementDeleted(c.parent, elem) ?? false);
   }
 
   /** Reads story element `elem` of stories list `list` into `raws` and the id indexes. */

@@ -2,7 +2,7 @@
 // from a container id alone, what part of the board it is: walking `parent`
 // links up to the root gives every container a role. The replica's schema
 // check, the incremental index and the commands all use this one map.
-import { ROOT, actionObjId, type DocState, type ObjId, type Value } from '../core/index.js';
+import { ROOT, actionObjId, type ContainerKind, type DocState, type ObjId, type Value } from '../core/index.js';
 
 export const STAGES = ['backlog', 'current', 'qa', 'merge', 'done', 'archived'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -47,16 +47,19 @@ export interface Located {
 export function locate(state: DocState, id: ObjId): Located | undefined {
   const chain: ObjId[] = [];
   let cur: ObjId | null = id;
+  const kinds: ContainerKind[] = [];
+  // Headers only: a walk up a restored state decodes no container (a stories list holds 10,000 elements).
   while (cur !== null) {
-    const c = state.containers.get(cur);
+    const c = state.header(cur);
     if (c === undefined) return undefined;
     chain.push(cur);
+    kinds.push(c.kind);
     cur = c.parent;
   }
   let role: Role = 'root';
   let story: ObjId | undefined;
   for (let i = chain.length - 2; i >= 0; i--) {
-    role = childRole(role, state.containers.get(chain[i]!)!.kind);
+    role = childRole(role, kinds[i]!);
     if (role === 'story') story = chain[i];
   }
   return story === undefined ? { role } : { role, story };

@@ -174,7 +174,6 @@ export class Replica implements SyncHost {
     }
     void replica.prefixReady.then(() => replica.indexHistoryLater(), () => undefined);
     replica.snapshots.poke();
-    replica.indexIdsLater();
     return replica;
   }
 
@@ -208,19 +207,6 @@ export class Replica implements SyncHost {
       return;
     }
     throw new Error('the replica is closed');
-  }
-
-  /**
-   * Indexes a restored prefix's op ids (CORE16) soon after the open (once the
-   * page has its first board), 20,000 per task, so that the first command or
-   * sync message does not wait for all of them (a lookup before then indexes
-   * the rest itself).
-   */
-  private indexIdsLater(): void {
-    const step = (): void => {
-      if (!this.closed && this.doc.indexSome(20_000) > 0) this.options.schedule(step, 0);
-    };
-    if (this.doc.indexSome(0) > 0) this.options.schedule(step, 500);
   }
 
   /**
