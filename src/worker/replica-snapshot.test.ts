@@ -143,11 +143,20 @@ describe('replica snapshots', () => {
     const good = (await stored(meta))!;
     const hash = a.doc.stateHash();
     a.close();
-    const damaged = good.bytes.slice(); damaged[damaged.length >> 1] ^= 1;
-    const foreign = good.bytes.slice(); foreign[8] = 99;
+    // Stored as a Blob (REPL12); a record holding the bytes themselves opens too.
+    expect(good.bytes).toBeInstanceOf(Blob);
+    const bytes = new Uint8Array(await (good.bytes as Blob).arrayBuffer());
+    await meta.set(SNAPSHOT_KEY, { ...good, bytes });
+    const plain = await openReplica(new MemoryOpStore(backing), new MemoryOpStore(backing), clock, 1);
+    expect(plain.dump().snapshot).toMatchObject({ openedFrom: 'snapshot', ignored: null });
+    expect(plain.doc.stateHash()).toBe(hash);
+    plain.close();
+    const damaged = bytes.slice(); damaged[damaged.length >> 1] ^= 1;
+    const foreign = bytes.slice(); foreign[8] = 99;
     const cases: [unknown, RegExp][] = [
       [{ ...good, bytes: damaged }, /checksum/],
-      [{ ...good, bytes: good.bytes.slice(0, 100) }, /checksum|truncated/],
+      [{ ...good, bytes: bytes.slice(0, 100) }, /checksum|truncated/],
+      [{ ...good, bytes: new Blob([damaged]) }, /checksum/],
       [{ ...good, bytes: foreign }, /version/],
       [{ ...good, lastId: 'f'.repeat(64) }, /does not match the log/],
       [{ ...good, upTo: good.upTo + 1 }, /claims/],
