@@ -176,7 +176,7 @@ export function encodeSnapshot(doc: Document, derived?: unknown): Uint8Array {
       if (typeof x === 'number' && !Number.isFinite(x)) throw new InvariantError('derived data holds a number that is not finite');
       value(Object.is(x, -0) ? 0 : x); // as JSON would: a restore refuses −0
     } else if (typeof x === 'string') {
-      const p = parseObjId(x);
+      const p = x.length < 66 ? undefined : parseObjId(x);
       const i = p === undefined ? undefined : opIndex.get(p.op);
       if (i !== undefined) { body.byte(10); body.uvarint(2 + i); body.uvarint(p!.index); } else { body.byte(4); body.uvarint(str(x)); }
     } else if (Array.isArray(x)) {
@@ -184,10 +184,12 @@ export function encodeSnapshot(doc: Document, derived?: unknown): Uint8Array {
       body.uvarint(x.length);
       for (const item of x) derivedValue(item, depth + 1);
     } else if (typeof x === 'object') {
-      const entries = Object.entries(x).filter(([, v]) => v !== undefined);
+      const o = x as Record<string, unknown>;
+      let n = 0;
+      for (const k in o) if (Object.hasOwn(o, k) && o[k] !== undefined) n++;
       body.byte(9);
-      body.uvarint(entries.length);
-      for (const [k, v] of entries) { body.uvarint(str(k)); derivedValue(v, depth + 1); }
+      body.uvarint(n);
+      for (const k in o) if (Object.hasOwn(o, k) && o[k] !== undefined) { body.uvarint(str(k)); derivedValue(o[k], depth + 1); }
     } else throw new InvariantError(`derived data holds a ${typeof x}`);
   };
   if (derived === undefined) body.byte(0);
