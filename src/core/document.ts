@@ -445,8 +445,10 @@ export class Document {
 
   /** Position of an applied op in the log (insertion order), or undefined. */
   positionOf(id: OpId): number | undefined {
-    const i = this.positions.get(id);
-    if (i !== undefined || this.prefixLength === 0) return i;
+    return this.positions.get(id) ?? (this.prefixLength === 0 ? undefined : this.prefixPosition(id));
+  }
+
+  private prefixPosition(id: OpId): number | undefined {
     if (this.prefixIds === undefined) {
       this.prefixIds = new PrefixIds(this.entries, this.prefixLength, this.prefixLeads);
       this.prefixLeads = undefined;
@@ -454,12 +456,13 @@ export class Document {
     return this.prefixIds.find(id);
   }
 
+  // The Map first, written out in each (a nested call is not inlined on the hot path).
   private isApplied(id: OpId): boolean {
-    return this.positionOf(id) !== undefined;
+    return this.positions.has(id) || (this.prefixLength !== 0 && this.prefixPosition(id) !== undefined);
   }
 
   private entryOf(id: OpId): Entry | undefined {
-    const i = this.positionOf(id);
+    const i = this.positions.get(id) ?? (this.prefixLength === 0 ? undefined : this.prefixPosition(id));
     return i === undefined ? undefined : this.entries[i];
   }
 

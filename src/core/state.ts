@@ -83,17 +83,21 @@ export interface ContainerHeader {
  * reads a container without keeping it, for a one-off read of many.
  */
 export class ContainerTable {
-  private map = new Map<ObjId, Container>();
+  /** The decoded containers (always this Map: `settle` reorders it in place). DocState's hot path reads it directly. */
+  readonly map = new Map<ObjId, Container>();
   /** Element id → the list it is in (an element belongs to one list). */
   private readonly elements = new Map<ObjId, ObjId>();
   private source: ContainerSource | undefined;
-  /** Snapshot containers not decoded yet. */
-  private lazy = 0;
+  /** Snapshot containers not decoded yet (0: every container is in `map`). */
+  lazy = 0;
 
   get(id: ObjId): Container | undefined {
-    const c = this.map.get(id);
-    if (c !== undefined || this.source === undefined) return c;
-    const d = this.source.decode(id);
+    // Small enough to be inlined into check and apply (the hot path); the rest is in `load`.
+    return this.map.get(id) ?? (this.source === undefined ? undefined : this.load(id));
+  }
+
+  private load(id: ObjId): Container | undefined {
+    const d = this.source!.decode(id);
     if (d === undefined) return undefined;
     this.map.set(id, d);
     if (--this.lazy === 0) this.settle();
@@ -174,16 +178,15 @@ export class ContainerTable {
   settle(): void {
     const source = this.source;
     if (source === undefined) return;
-    const before = this.map;
-    const map = new Map<ObjId, Container>();
+    const before = new Map(this.map);
+    this.map.clear();
     for (const id of source.ids()) {
       const c = before.get(id) ?? source.decode(id)!;
-      map.set(id, c);
+      this.map.set(id, c);
       if (c.kind === 'list') for (const el of c.list.all()) this.elements.set(el.id, id);
     }
     // Containers made since the restore, in the order they were made.
-    for (const [id, c] of before) if (!map.has(id)) map.set(id, c);
-    this.map = map;
+    for (const [id, c] of before) if (!this.map.has(id)) this.map.set(id, c);
     this.source = undefined;
     this.lazy = 0;
   }
@@ -232,7 +235,8 @@ export class DocState {
       if (!isCausal(op, a.obj) || (second !== undefined && !isCausal(op, second))) {
         return `action ${i} refers to an op outside its dependencies`;
       }
-      const existing = this.containers.get(a.obj);
+      // The Map directly (a method call here is not inlined: check is large); the table only while a restore is not all decoded.
+      const existing = this.containers.map.get(a.obj) ?? (this.containers.lazy === 0 ? undefined : this.containers.get(a.obj));
       const target: Pending | undefined = existing ?? newContainers?.get(a.obj) ?? pending?.containers.get(a.obj);
       if (target === undefined) return `action ${i}: unknown container`;
       if (a.type === 'set') {
@@ -278,7 +282,8 @@ export class DocState {
     for (let i = 0; i < actions.length; i++) {
       const a = actions[i]!;
       stamp.index = i;
-      const target = this.containers.get(a.obj)!;
+      // Checked first: a restored container it names was decoded by check, or made by an earlier action of this op.
+      const target = this.containers.map.get(a.obj) ?? this.containers.get(a.obj)!;
       if (a.type === 'set') {
         (target as MapContainer).map.set(a.key, a.value, stamp);
         if (isContainerValue(a.value)) this.create(actionObjId(op.id, i), a.value.make, target);
