@@ -88,11 +88,15 @@ export class ContainerTable {
   /** Element id → the list it is in (an element belongs to one list). */
   private readonly elements = new Map<ObjId, ObjId>();
   private source: ContainerSource | undefined;
+  /** Snapshot containers not decoded yet. */
+  private lazy = 0;
+
   /** Snapshot containers not decoded yet (0: every container is in `map`). */
-  lazy = 0;
+  get undecoded(): number {
+    return this.lazy;
+  }
 
   get(id: ObjId): Container | undefined {
-    // Small enough to be inlined into check and apply (the hot path); the rest is in `load`.
     return this.map.get(id) ?? (this.source === undefined ? undefined : this.load(id));
   }
 
@@ -236,7 +240,7 @@ export class DocState {
         return `action ${i} refers to an op outside its dependencies`;
       }
       // The Map directly (a method call here is not inlined: check is large); the table only while a restore is not all decoded.
-      const existing = this.containers.map.get(a.obj) ?? (this.containers.lazy === 0 ? undefined : this.containers.get(a.obj));
+      const existing = this.containers.map.get(a.obj) ?? (this.containers.undecoded === 0 ? undefined : this.containers.get(a.obj));
       const target: Pending | undefined = existing ?? newContainers?.get(a.obj) ?? pending?.containers.get(a.obj);
       if (target === undefined) return `action ${i}: unknown container`;
       if (a.type === 'set') {
