@@ -9,7 +9,7 @@ import { diffStory, type BoardEvent, type Cause } from './events.js';
 import { STAGES, isMake, locate, rootContainers, type Stage } from './layout.js';
 import { compareRanked } from './rank.js';
 import { SETTING_FIELDS, isAuthorHex, SCHEMA_LIMITS } from './schema.js';
-import { readStory, type RawStory } from './story-read.js';
+import { readStory, type RawStory, type StoryFields } from './story-read.js';
 import { useStoryLookup, type StoryLookup } from './story-lookup.js';
 import { DEFAULT_SETTINGS, isReady, type BoardMeta, type BoardView, type Settings, type StoryView } from './view.js';
 
@@ -27,11 +27,26 @@ export interface CachedBoard {
   readonly raws: readonly RawStory[];
 }
 
-/** A cached board kept with a snapshot of `upTo` ops, when it is one of this format. */
+/** Whether a cached story has RawStory's shape (its fields were validated when it was read from the state). */
+function isRawStory(x: unknown): x is RawStory {
+  if (typeof x !== 'object' || x === null) return false;
+  const r = x as Partial<RawStory>;
+  if (typeof r.elem !== 'string' || typeof r.list !== 'string' || typeof r.deleted !== 'boolean' || !Array.isArray(r.issues)) return false;
+  if (r.fields === undefined) return true;
+  const f = r.fields as Partial<StoryFields> | null;
+  return typeof f === 'object' && f !== null && typeof f.id === 'string' && typeof f.stage === 'string' && typeof f.rank === 'string'
+    && Array.isArray(f.dependsOn) && Array.isArray(f.criteria);
+}
+
+/**
+ * A cached board kept with a snapshot of `upTo` ops, when it is one of this
+ * format and every story has the shape the index reads (a damaged cache is
+ * not used: the stories are read from the state instead).
+ */
 export function cachedBoard(x: unknown, upTo: number): CachedBoard | undefined {
   if (typeof x !== 'object' || x === null) return undefined;
   const c = x as Partial<CachedBoard>;
-  return c.format === BOARD_CACHE_FORMAT && c.upTo === upTo && Array.isArray(c.raws) ? (c as CachedBoard) : undefined;
+  return c.format === BOARD_CACHE_FORMAT && c.upTo === upTo && Array.isArray(c.raws) && c.raws.every(isRawStory) ? (c as CachedBoard) : undefined;
 }
 
 export class BoardIndex implements StoryLookup {

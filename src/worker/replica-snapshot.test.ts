@@ -16,6 +16,7 @@ import { NobleVerifier } from './verifier.js';
 import { Replica } from './replica.js';
 import { historyOf } from './history.js';
 import { SNAPSHOT_KEY, type StoredSnapshot } from './snapshot-keeper.js';
+import { encodeSnapshot, restoreSnapshot } from '../core/index.js';
 
 const seed = (n: number) => new Uint8Array(32).fill(n);
 
@@ -249,5 +250,31 @@ describe('replica snapshots', () => {
     expect(c.opsFor({})).toEqual((await store.loadAll()).map((o) => o.bytes));
     c.close();
     await store.close();
+  });
+
+  test('[REPL12] a board kept with the snapshot that is damaged is not used; the stories are read from the state', async () => {
+    const clock = new ManualClock();
+    const backing = createMemoryBacking();
+    const { store, meta } = memory(backing);
+    const a = await openReplica(store, meta, clock, 1);
+    const b = await openReplica(new MemoryOpStore(), new MemoryOpStore(), clock, 2);
+    const ids = await busyBoard(a, b, 6);
+    await a.flushed();
+    expect(await a.writeSnapshot()).toBe('written');
+    const view = a.view();
+    a.close();
+    const good = (await stored(meta))!;
+    const restored = restoreSnapshot(new Uint8Array(await (good.bytes as Blob).arrayBuffer()));
+    if (!restored.ok) throw new Error(restored.reason);
+    const cache = restored.derived as { format: number; upTo: number; raws: unknown[] };
+    expect(cache.raws.length).toBeGreaterThanOrEqual(ids.length);
+    for (const raws of [[{ elem: 5 }], [...cache.raws.slice(1), { ...(cache.raws[0] as object), fields: { id: 'S-1' } }], 'not a list']) {
+      await meta.set(SNAPSHOT_KEY, { ...good, bytes: encodeSnapshot(restored.doc, { ...cache, raws }) });
+      const r = await openReplica(new MemoryOpStore(backing), new MemoryOpStore(backing), clock, 1);
+      expect(r.dump().snapshot).toMatchObject({ openedFrom: 'snapshot', ignored: null });
+      expect(Object.keys(r.dump().snapshot.openMs)).toContain('boardIndex');
+      expect(r.view()).toEqual(view);
+      r.close();
+    }
   });
 });

@@ -159,9 +159,17 @@ export class Replica implements SyncHost {
     replica.stories.defer(log.restored, log.doc.opCount);
     let t = clock();
     // The stories as the snapshot's prefix had them, then the tail's ops folded in as live ones are.
-    const cached = cachedBoard(log.derived, log.restored);
-    replica.index = new BoardIndex(replica.doc, cached);
-    if (cached !== undefined && log.applied.length > 0) replica.index.update(log.applied, options.now());
+    let cached = cachedBoard(log.derived, log.restored);
+    try {
+      replica.index = new BoardIndex(replica.doc, cached);
+      if (cached !== undefined && log.applied.length > 0) replica.index.update(log.applied, options.now());
+    } catch (e) {
+      // A cache that passed its checks but cannot be folded: read the stories from the state (it is only a cache).
+      if (cached === undefined) throw e;
+      console.warn(`[huskies] the board kept with the snapshot is not used: ${e instanceof Error ? e.message : String(e)}`);
+      cached = undefined;
+      replica.index = new BoardIndex(replica.doc);
+    }
     log.openMs[cached !== undefined ? 'boardIndexCached' : 'boardIndex'] = clock() - t;
     t = clock();
     replica.scheduleAutomations('all');
