@@ -79,6 +79,20 @@ async function stored(meta: MetaStore): Promise<StoredSnapshot | null | undefine
   return (await meta.get(SNAPSHOT_KEY)) as StoredSnapshot | null | undefined;
 }
 
+/** A busy board of six stories on replica `a` (closed after), its log in `backing`, and the snapshot it wrote. */
+async function snapshotted() {
+  const clock = new ManualClock();
+  const backing = createMemoryBacking();
+  const { store, meta } = memory(backing);
+  const a = await openReplica(store, meta, clock, 1);
+  const b = await openReplica(new MemoryOpStore(), new MemoryOpStore(), clock, 2);
+  const ids = await busyBoard(a, b, 6);
+  await a.flushed();
+  expect(await a.writeSnapshot()).toBe('written');
+  a.close();
+  return { clock, backing, meta, ids, a, good: (await stored(meta))! };
+}
+
 describe('replica snapshots', () => {
   test('[REPL12][REPL13] an open from snapshot + tail is the same replica as a full replay', async () => {
     const clock = new ManualClock();
@@ -133,17 +147,8 @@ describe('replica snapshots', () => {
   });
 
   test('[REPL12] bad snapshots fall back to a full replay and say why; nothing is lost', async () => {
-    const clock = new ManualClock();
-    const backing = createMemoryBacking();
-    const { store, meta } = memory(backing);
-    const a = await openReplica(store, meta, clock, 1);
-    const b = await openReplica(new MemoryOpStore(), new MemoryOpStore(), clock, 2);
-    const ids = await busyBoard(a, b, 6);
-    await a.flushed();
-    expect(await a.writeSnapshot()).toBe('written');
-    const good = (await stored(meta))!;
+    const { clock, backing, meta, ids, good, a } = await snapshotted();
     const hash = a.doc.stateHash();
-    a.close();
     // Stored as a Blob (REPL12); a record holding the bytes themselves opens too.
     expect(good.bytes).toBeInstanceOf(Blob);
     const bytes = new Uint8Array(await (good.bytes as Blob).arrayBuffer());
@@ -253,17 +258,8 @@ describe('replica snapshots', () => {
   });
 
   test('[REPL12] a board kept with the snapshot that is damaged is not used; the stories are read from the state', async () => {
-    const clock = new ManualClock();
-    const backing = createMemoryBacking();
-    const { store, meta } = memory(backing);
-    const a = await openReplica(store, meta, clock, 1);
-    const b = await openReplica(new MemoryOpStore(), new MemoryOpStore(), clock, 2);
-    const ids = await busyBoard(a, b, 6);
-    await a.flushed();
-    expect(await a.writeSnapshot()).toBe('written');
+    const { clock, backing, meta, ids, good, a } = await snapshotted();
     const view = a.view();
-    a.close();
-    const good = (await stored(meta))!;
     const restored = restoreSnapshot(new Uint8Array(await (good.bytes as Blob).arrayBuffer()));
     if (!restored.ok) throw new Error(restored.reason);
     const cache = restored.derived as { format: number; upTo: number; raws: unknown[] };
