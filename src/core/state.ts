@@ -108,10 +108,6 @@ export class ContainerTable {
     return d;
   }
 
-  has(id: ObjId): boolean {
-    return this.get(id) !== undefined;
-  }
-
   /** A container's kind, depth and parent, without decoding a restored one (a walk up the parents). */
   header(id: ObjId): ContainerHeader | undefined {
     return this.map.get(id) ?? this.source?.header(id);

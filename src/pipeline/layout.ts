@@ -2,7 +2,7 @@
 // from a container id alone, what part of the board it is: walking `parent`
 // links up to the root gives every container a role. The replica's schema
 // check, the incremental index and the commands all use this one map.
-import { ROOT, actionObjId, type ContainerKind, type DocState, type ObjId, type Value } from '../core/index.js';
+import { ROOT, actionObjId, type ContainerKind, type DocState, type ObjId, type Stamp, type Value } from '../core/index.js';
 
 export const STAGES = ['backlog', 'current', 'qa', 'merge', 'done', 'archived'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -70,8 +70,12 @@ export function fieldContainer(state: DocState, mapId: ObjId, key: string): ObjI
   const c = state.containers.get(mapId);
   if (c === undefined || c.kind !== 'map') return undefined;
   const reg = c.map.get(key);
-  if (reg === undefined || !isMake(reg.value)) return undefined;
-  return actionObjId(reg.stamp.op, reg.stamp.index);
+  return reg === undefined ? undefined : registerContainer(reg);
+}
+
+/** The container a register's value made (its id is the write's action), or undefined for a primitive value. */
+export function registerContainer(reg: { readonly value: Value; readonly stamp: Stamp }): ObjId | undefined {
+  return isMake(reg.value) ? actionObjId(reg.stamp.op, reg.stamp.index) : undefined;
 }
 
 /** A field's primitive value, or undefined when absent or a container. */

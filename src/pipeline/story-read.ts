@@ -2,8 +2,8 @@
 // (PIPE10). Never throws: a field holding an invalid value (a hostile or
 // buggy remote write) is treated as absent, gets its default, and is named
 // in `issues`.
-import { actionObjId, type DocState, type MapContainer, type ObjId, type Value } from '../core/index.js';
-import { isMake, type ArchiveReason, type Kind, type Stage } from './layout.js';
+import type { DocState, MapContainer, ObjId, Value } from '../core/index.js';
+import { registerContainer, type ArchiveReason, type Kind, type Stage } from './layout.js';
 import { CRITERION_FIELDS, STORY_FIELDS, isStoryId } from './schema.js';
 
 export interface CriterionView {
@@ -89,7 +89,8 @@ export function readStory(state: DocState, list: ObjId, elem: ObjId, deleted: bo
 function fieldPeek(state: DocState, story: MapContainer, key: string) {
   const reg = story.map.get(key);
   if (reg === undefined) return undefined;
-  return isMake(reg.value) ? state.peek(actionObjId(reg.stamp.op, reg.stamp.index)) ?? null : null;
+  const id = registerContainer(reg);
+  return id === undefined ? null : state.peek(id) ?? null;
 }
 
 function readCriteria(state: DocState, story: MapContainer, issues: string[]): CriterionView[] {
