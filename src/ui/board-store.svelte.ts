@@ -59,7 +59,7 @@ export class BoardStore {
   async open(room: RoomCredentials, create: boolean, name: string): Promise<void> {
     try {
       performance.mark('huskies:open-start');
-      const client = new ReplicaClient();
+      const client = new ReplicaClient(room.roomId);
       this.client = client;
       const relayUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/relay`;
       const opening = client.open({ room, create, name, relayUrl });

@@ -10,6 +10,7 @@ import type { HistoryEntry } from '../worker/history.js';
 import type { SessionRow } from '../worker/room-sync.js';
 import { STAGES } from '../pipeline/index.js';
 import { RoomNetwork, type NetworkStatus } from '../sync/room-network.js';
+import { replicaWorker } from './replica-worker.js';
 import type { RoomCredentials } from '../sync/room-link.js';
 import type { PeerStatus } from '../sync/peer-manager.js';
 import type { BoardEvent, Command, StoryView, Stage, Kind, ArchiveReason, DepView, Settings, CriteriaChange, StoryPatch, CreateStoryInput } from '../pipeline/index.js';
@@ -69,8 +70,9 @@ export class ReplicaClient {
   private sessions: SessionRow[] = [];
   private syncListener: ((s: SyncStatus) => void) | undefined;
 
-  constructor() {
-    this.worker = new Worker(new URL('../worker/replica.worker.ts', import.meta.url), { type: 'module', name: 'huskies-replica' });
+  /** A client of the worker for `roomId` (the one the entry started for it, when it did: APP13). */
+  constructor(roomId: string) {
+    this.worker = replicaWorker(roomId);
     this.api = wrap<WorkerApi>(this.worker);
   }
 

@@ -98,3 +98,22 @@ test('[REPL5] the first board comes in parts that make up the whole board, in or
   expect(two.full).toEqual(one.full);
   expect(two.full.upserts.map((s) => s.id).sort()).toEqual([...ids].sort());
 });
+
+test('[APP13] a worker started for a room loads it before open is called; open takes that load over', async () => {
+  const ids = await earlierSession('room-api-4');
+  const api = createWorkerApi({ preload: 'room-api-4' });
+  // No open yet: the cached view is already read, so the load has started.
+  const cached = await api.cachedBoard();
+  expect(cached.ok).toBe(true);
+  const info = await api.open({ roomId: 'room-api-4', create: false, name: 'Ada' });
+  expect(info.loadedOps).toBeGreaterThan(0);
+  const { full } = await firstBoard(api);
+  expect(full.upserts.map((s) => s.id).sort()).toEqual([...ids].sort());
+  expect(full.meta?.names[info.author]).toBe('Ada');
+});
+
+test('[APP13] a worker started for one room refuses to open another', async () => {
+  const api = createWorkerApi({ preload: 'room-api-5' });
+  await expect(api.open({ roomId: 'room-api-6', create: true, name: '' })).rejects.toThrow('this worker was started for another room');
+  expect(await api.cachedBoard()).toMatchObject({ ok: false });
+});

@@ -117,8 +117,9 @@ async function bestWireVerifier(): Promise<WireVerifier | undefined> {
 }
 
 /** Builds the API over the platform (IndexedDB, Web Locks, WebCrypto). */
-export function createWorkerApi(options: { readonly firstPart?: number } = {}): WorkerApi {
+export function createWorkerApi(options: { readonly firstPart?: number; readonly preload?: string } = {}): WorkerApi {
   const firstPart = options.firstPart ?? FIRST_PART;
+  const preloadRoom = options.preload;
   let replica: Replica | undefined;
   let sync: RoomSync | undefined;
   let store: FailingOpStore | undefined;
@@ -147,11 +148,19 @@ export function createWorkerApi(options: { readonly firstPart?: number } = {}): 
     }
     transport.onOpen(() => { if (!transport.closed) sync?.attachChannel(transport); });
   };
-  /** The open itself: store, cached view, log, identity and keys, replica, sync. */
-  async function openReplica(options: OpenOptions): Promise<OpenInfo> {
+  /** A room's replica loaded (store, cached view, log, identity and keys), before the page's options are known. */
+  interface Loaded {
+    readonly roomId: string;
+    readonly replica: Replica;
+    readonly slot: number;
+    readonly verifier: string;
+    /** performance.now() when the load started. */
+    readonly t0: number;
+  }
+  /** Loads a room's replica: everything of the open that needs only the room id. */
+  async function loadRoom(roomId: string): Promise<Loaded> {
     const t0 = performance.now();
-    name = options.name;
-    const idb = await IdbOpStore.open(options.roomId);
+    const idb = await IdbOpStore.open(roomId);
     store = new FailingOpStore(idb);
     const locks = (globalThis.navigator as { locks?: LockPort } | undefined)?.locks;
     // The cached view first (REPL15): the page paints it while the document
@@ -160,22 +169,37 @@ export function createWorkerApi(options: { readonly firstPart?: number } = {}): 
     const view = readViewCache(idb, idb, () => performance.now());
     void view.then((v) => {
       setView(v);
-      if (v.ok) console.info(`[huskies] open: view cache read ${v.ms.read.toFixed(0)} ms (${(v.json.length / 1e6).toFixed(1)} M chars), checked against the log ${v.ms.check.toFixed(0)} ms, ${(performance.now() - t0).toFixed(0)} ms after open started`);
+      if (v.ok) console.info(`[huskies] open: view cache read ${v.ms.read.toFixed(0)} ms (${(v.json.length / 1e6).toFixed(1)} M chars), checked against the log ${v.ms.check.toFixed(0)} ms, ${(performance.now() - t0).toFixed(0)} ms after the load started`);
     });
     const viewPosted = view.then(() => undefined);
     // Reading the log (snapshot + tail) needs no identity: it runs while the
     // identity slot is claimed and the keys are imported.
     const log = Replica.loadLog(store, idb, () => Date.now(), viewPosted);
     log.catch(() => undefined); // awaited below
-    const identity = await claimIdentity(idb, options.roomId, () => randomBytes(32), locks);
+    const identity = await claimIdentity(idb, roomId, () => randomBytes(32), locks);
     const [signer, verifier, wireVerifier] = await Promise.all([bestSigner(identity.seed), bestVerifier(), bestWireVerifier()]);
     const setupMs = performance.now() - t0;
     const cached = await view.then((v) => (v.ok ? { ok: true as const, upTo: v.upTo } : v));
-    replica = await Replica.open({
-      roomId: options.roomId, store, meta: idb, signer, verifier, ...(wireVerifier ? { wireVerifier } : {}),
+    const r = await Replica.open({
+      roomId, store, meta: idb, signer, verifier, ...(wireVerifier ? { wireVerifier } : {}),
       now: () => Date.now(), randomBytes, schedule: timerSchedule(), ...(cached.ok ? { viewCacheCovers: cached.upTo } : {}),
     }, log);
-    const r = replica;
+    const opened = r.openReport();
+    const phases = Object.entries(opened.openMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+    console.info(`[huskies] open: ${r.doc.opCount} ops from the ${opened.openedFrom}${opened.ignored ? ` (snapshot not used: ${opened.ignored})` : ''}; view cache ${cached.ok ? `used (${cached.upTo} ops)` : `not used: ${cached.reason}`}; restored ${opened.restoredOps}, replayed ${opened.replayedOps}; ms: store/identity/keys ${setupMs.toFixed(0)} (overlapping the log), ${phases}`);
+    void r.logReady().then(() => console.info(`[huskies] open: the whole log is loaded ${(performance.now() - t0).toFixed(0)} ms after the load started`), () => undefined);
+    return { roomId, replica: r, slot: identity.slot, verifier: verifier.name, t0 };
+  }
+  // APP13: a worker started for a room (its name says which) loads it at
+  // once, while the page still loads its own code; `open` then takes it over.
+  const preloading = options.preload === undefined ? undefined : loadRoom(options.preload);
+  preloading?.catch(() => undefined); // reported by `open`
+  /** The open itself: the room's replica (preloaded or loaded now), then the board, the name and sync. */
+  async function openReplica(options: OpenOptions): Promise<OpenInfo> {
+    name = options.name;
+    if (preloading && preloadRoom !== options.roomId) throw new Error('this worker was started for another room');
+    const { replica: r, slot, verifier, t0 } = await (preloading ?? loadRoom(options.roomId));
+    replica = r;
     if (options.create && !r.view().initialised) await r.initBoard();
     // The display name lives in the board: write it once the board exists here
     // (a joining replica receives the board from a peer first).
@@ -190,11 +214,7 @@ export function createWorkerApi(options: { readonly firstPart?: number } = {}): 
     // that connect before then wait in attachPort.
     const s = sync;
     void r.logReady().then(() => s.start(), (e: unknown) => console.error(`[huskies] sync stays off: ${String(e)}`));
-    const opened = r.openReport();
-    const phases = Object.entries(opened.openMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
-    console.info(`[huskies] open: ${r.doc.opCount} ops from the ${opened.openedFrom}${opened.ignored ? ` (snapshot not used: ${opened.ignored})` : ''}; view cache ${cached.ok ? `used (${cached.upTo} ops)` : `not used: ${cached.reason}`}; restored ${opened.restoredOps}, replayed ${opened.replayedOps}; ms: store/identity/keys ${setupMs.toFixed(0)} (overlapping the log), ${phases}`);
-    void r.logReady().then(() => console.info(`[huskies] open: the whole log is loaded ${(performance.now() - t0).toFixed(0)} ms after open started`), () => undefined);
-    return { author: r.author, replicaId: r.replicaId, slot: identity.slot, verifier: verifier.name, loadedOps: r.doc.opCount, openMs: performance.now() - t0 };
+    return { author: r.author, replicaId: r.replicaId, slot, verifier, loadedOps: r.doc.opCount, openMs: performance.now() - t0 };
   }
   return {
     async open(options) {

@@ -30,7 +30,8 @@ declare global {
   interface Window { sync: Harness }
 }
 
-const client = new ReplicaClient();
+/** The page's client, once `open` has been called. */
+let client!: ReplicaClient;
 let stories = new Map<string, StoryView>();
 const seen = new Map<string, number>();
 let totalOps = 0;
@@ -60,6 +61,7 @@ window.sync = {
     const relayUrl = `ws://${location.host}/relay`;
     // ?frames=page: the frames stay on the page, as where workers cannot own data channels (RTC25).
     const frames = new URLSearchParams(location.search).get('frames') === 'page' ? 'page' as const : 'auto' as const;
+    client = new ReplicaClient(parsed.room.roomId);
     const info = await client.open({ room: parsed.room, create, name, relayUrl, frames });
     applyPatch(await client.subscribe({
       board: applyPatch,
