@@ -66,6 +66,8 @@ export class BoardStore {
       opening.catch(() => undefined); // awaited below
       const cached = client.cachedBoard().catch((e: unknown) => ({ ok: false as const, reason: String(e) }));
       const early = await Promise.race([cached, opening.then(() => null, () => null)]);
+      /** The `upTo` of the cached whole board on screen, if one is (REPL15). */
+      let have: number | undefined;
       if (early?.ok) {
         const t = [performance.now()];
         this.apply(early.patch);
@@ -77,17 +79,34 @@ export class BoardStore {
         performance.mark('huskies:board-shown');
         t.push(performance.now());
         console.info(`[huskies] page: cached first screen (${early.patch.upserts.length} stories) received ${t[0]!.toFixed(0)} ms after navigation (parsed in ${early.parseMs.toFixed(0)} ms), folded +${(t[1]! - t[0]!).toFixed(0)}, rendered +${(t[2]! - t[1]!).toFixed(0)}; the worker is still opening`);
+        // Then the whole board of the same view, read and parsed here while
+        // the worker restores: the worker then sends only what changed since.
+        if (early.whole !== undefined) {
+          const whole = await client.wholeBoard(early.whole);
+          if (whole.ok) {
+            const w0 = performance.now();
+            this.apply(whole.patch);
+            this.totals = null;
+            have = early.upTo;
+            await tick();
+            console.info(`[huskies] page: cached whole board (${whole.patch.upserts.length} stories) read in ${whole.readMs.toFixed(0)} ms, parsed in ${whole.parseMs.toFixed(0)} ms, ${w0.toFixed(0)} ms after navigation; folded and rendered +${(performance.now() - w0).toFixed(0)}`);
+          } else console.info(`[huskies] page: the cached whole board is not used: ${whole.reason}`);
+        }
       } else {
         this.shownFrom = `worker (${early ? `cache not used: ${early.reason}` : 'opened before the cache was read'})`;
       }
-      this.info = await opening;
-      performance.mark('huskies:replica-open');
-      const first = await client.subscribe({
+      // Subscribed now: the worker answers the moment it is open, while this
+      // page still sets up its network.
+      const subscribed = client.subscribe({
         board: (p) => this.apply(p),
         events: (e) => this.onEvents(e),
         status: (s) => (this.status = s),
         sync: (s) => (this.sync = s),
-      });
+      }, have);
+      subscribed.catch(() => undefined); // the open's failure is the one reported
+      this.info = await opening;
+      performance.mark('huskies:replica-open');
+      const first = await subscribed;
       performance.mark('huskies:first-patch');
       this.apply(first);
       this.totals = null;
@@ -100,7 +119,7 @@ export class BoardStore {
       performance.mark('huskies:board-ready');
       const at = (mark: string) => performance.getEntriesByName(mark)[0]?.startTime ?? NaN;
       const marks = ['huskies:open-start', 'huskies:replica-open', 'huskies:first-patch', 'huskies:board-ready'].map(at);
-      console.info(`[huskies] page: first board from the ${this.shownFrom}; open started ${marks[0]!.toFixed(0)} ms after navigation; replica open (worker ${this.info.openMs.toFixed(0)} ms) +${(marks[1]! - marks[0]!).toFixed(0)}; first patch (${first.upserts.length} stories) +${(marks[2]! - marks[1]!).toFixed(0)}; rendered +${(marks[3]! - marks[2]!).toFixed(0)}`);
+      console.info(`[huskies] page: first board from the ${this.shownFrom}; open started ${marks[0]!.toFixed(0)} ms after navigation; replica open (worker ${this.info.openMs.toFixed(0)} ms) +${(marks[1]! - marks[0]!).toFixed(0)}; first patch (${first.full ? 'full' : 'changes since the cached board'}: ${first.upserts.length} stories) +${(marks[2]! - marks[1]!).toFixed(0)}; rendered +${(marks[3]! - marks[2]!).toFixed(0)}`);
     } catch (e) {
       this.openError = e instanceof Error ? e.message : String(e);
       this.phase = 'failed';

@@ -110,32 +110,47 @@ export class ReplicaClient {
    * The first screen of the board as the worker cached it (REPL15) — the
    * top stories of every column and every column's size — for painting
    * while the worker still opens; or why there is none. Call right after
-   * `open` (without awaiting it). The worker's own full board from
-   * `subscribe` always follows and replaces it.
+   * `open` (without awaiting it). `whole`, when the cache holds it, is the
+   * whole board of the same view, to read with `wholeBoard`. The worker's
+   * own board from `subscribe` always follows.
    */
-  async cachedBoard(): Promise<{ readonly ok: true; readonly patch: BoardPatch; readonly totals: Readonly<Record<Stage, number>>; readonly parseMs: number } | { readonly ok: false; readonly reason: string }> {
+  async cachedBoard(): Promise<{ readonly ok: true; readonly patch: BoardPatch; readonly totals: Readonly<Record<Stage, number>>; readonly parseMs: number; readonly upTo: number; readonly whole: Blob | string | undefined } | { readonly ok: false; readonly reason: string }> {
     const cached = await this.api.cachedBoard();
     if (!cached.ok) return cached;
+    const t0 = performance.now();
+    const screen = parsePatch(cached.json, 'a first screen of a board') as (BoardPatch & { totals?: Partial<Record<Stage, unknown>> }) | string;
+    if (typeof screen === 'string') return { ok: false, reason: screen };
+    if (typeof screen.totals !== 'object' || screen.totals === null || !STAGES.every((st) => Number.isSafeInteger(screen.totals![st]))) {
+      return { ok: false, reason: 'not a first screen of a board' };
+    }
+    return { ok: true, patch: screen, totals: screen.totals as Record<Stage, number>, parseMs: performance.now() - t0, upTo: cached.upTo, whole: cached.board };
+  }
+
+  /**
+   * Reads and parses the whole board of the cached view (`cachedBoard`'s
+   * `whole`), here on the page while the worker restores: `subscribe` with
+   * the view's `upTo` then brings only what changed since (REPL15).
+   */
+  async wholeBoard(whole: Blob | string): Promise<{ readonly ok: true; readonly patch: BoardPatch; readonly readMs: number; readonly parseMs: number } | { readonly ok: false; readonly reason: string }> {
     try {
       const t0 = performance.now();
-      const screen = JSON.parse(cached.json) as Partial<BoardPatch> & { totals?: Partial<Record<Stage, unknown>> } | null;
-      if (typeof screen !== 'object' || screen === null || screen.full !== true || !Array.isArray(screen.upserts) || !Array.isArray(screen.removed)
-        || typeof screen.meta !== 'object' || typeof screen.totals !== 'object' || screen.totals === null || !STAGES.every((st) => Number.isSafeInteger(screen.totals![st]))) {
-        return { ok: false, reason: 'not a first screen of a board' };
-      }
-      // It reflects none of this page's commands (UI17): none were sent before it.
-      return { ok: true, patch: { ...(screen as BoardPatch), commands: 0 }, totals: screen.totals as Record<Stage, number>, parseMs: performance.now() - t0 };
+      const text = typeof whole === 'string' ? whole : await whole.text();
+      const t1 = performance.now();
+      const patch = parsePatch(text, 'a whole board');
+      return typeof patch === 'string' ? { ok: false, reason: patch } : { ok: true, patch, readMs: t1 - t0, parseMs: performance.now() - t1 };
     } catch (e) {
-      return { ok: false, reason: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
+      return { ok: false, reason: `could not read it: ${e instanceof Error ? e.message : String(e)}` };
     }
   }
 
   /**
    * Subscribes to board patches, events, status and sync; resolves with the
-   * full board. The worker pushes them one way over a port of their own (no
+   * full board — or, given `have` (the `upTo` of the cached whole board the
+   * page shows), with what changed since, when the worker opened at exactly
+   * that view (REPL15). The worker pushes them one way over a port of their own (no
    * reply per message, unlike a comlink callback), in the order it sent them.
    */
-  async subscribe(subscriber: Subscriber): Promise<BoardPatch> {
+  async subscribe(subscriber: Subscriber, have?: number): Promise<BoardPatch> {
     this.syncListener = (s) => subscriber.sync(s);
     const { port1, port2 } = new MessageChannel();
     const deliver = (m: SubscriberMessage) => {
@@ -164,7 +179,7 @@ export class ReplicaClient {
       } else if (held) held.push(m);
       else deliver(m);
     };
-    await this.api.subscribe(transfer(port2, [port2]));
+    await this.api.subscribe(transfer(port2, [port2]), have);
     const full = await firstBoard;
     setTimeout(() => { const early = held ?? []; held = null; for (const m of early) deliver(m); }, 0);
     return full;
@@ -202,4 +217,22 @@ export class ReplicaClient {
   retryPersist(): Promise<void> { return this.api.retryPersist(); }
   setName(name: string): Promise<void> { return this.api.setName(name); }
   simulateStorageFailure(kind: 'quota' | 'aborted' | null): Promise<void> { return this.api.simulateStorageFailure(kind); }
+}
+
+/**
+ * A cached board patch's JSON (REPL15), checked for the shape the page
+ * folds (a full patch: stories, removed ids, meta), or why it is not one.
+ * It reflects none of this page's commands (UI17): none were sent before it.
+ */
+function parsePatch(json: string, what: string): BoardPatch | string {
+  let p: Partial<BoardPatch> | null;
+  try {
+    p = JSON.parse(json) as Partial<BoardPatch> | null;
+  } catch (e) {
+    return `not JSON: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (typeof p !== 'object' || p === null || p.full !== true || !Array.isArray(p.upserts) || !Array.isArray(p.removed) || typeof p.meta !== 'object' || p.meta === null) {
+    return `not ${what}`;
+  }
+  return { ...(p as BoardPatch), commands: 0 };
 }

@@ -11,7 +11,7 @@ import { Replica, type BoardPatch } from './replica.js';
 import { createWorkerApi, type SubscriberMessage, type WorkerApi } from './api.js';
 
 /** Subscribes and assembles the first board from its parts, as the page's client does; also returns the parts. */
-async function firstBoard(api: WorkerApi): Promise<{ full: BoardPatch; parts: number }> {
+async function firstBoard(api: WorkerApi, have?: number): Promise<{ full: BoardPatch; parts: number }> {
   const { port1, port2 } = new MessageChannel();
   const parts: string[] = [];
   const done = new Promise<void>((resolve) => {
@@ -21,7 +21,7 @@ async function firstBoard(api: WorkerApi): Promise<{ full: BoardPatch; parts: nu
       if (e.data.last) resolve();
     };
   });
-  await api.subscribe(port2);
+  await api.subscribe(port2, have);
   await done;
   port1.close(); port2.close();
   const [head, ...rest] = parts.map((p) => JSON.parse(p) as unknown);
@@ -116,4 +116,24 @@ test('[APP13] a worker started for one room refuses to open another', async () =
   const api = createWorkerApi({ preload: 'room-api-5' });
   await expect(api.open({ roomId: 'room-api-6', create: true, name: '' })).rejects.toThrow('this worker was started for another room');
   expect(await api.cachedBoard()).toMatchObject({ ok: false });
+});
+
+test('[REPL15] a page that shows the cached whole board gets only the changes since it', async () => {
+  const ids = await earlierSession('room-api-7');
+  const api = createWorkerApi();
+  const opening = api.open({ roomId: 'room-api-7', create: false, name: '' });
+  const cached = await api.cachedBoard();
+  if (!cached.ok || cached.board === undefined) throw new Error('no whole board cached');
+  const whole = JSON.parse(typeof cached.board === 'string' ? cached.board : await cached.board.text()) as BoardPatch;
+  expect(whole.upserts.map((s) => s.id).sort()).toEqual([...ids].sort());
+  await opening;
+  const { full: first, parts } = await firstBoard(api, cached.upTo);
+  expect(parts).toBe(1);
+  expect(first).toMatchObject({ full: false, upserts: [], removed: [] });
+  // Any other count: the full board.
+  const again = createWorkerApi();
+  const reopening = again.open({ roomId: 'room-api-7', create: false, name: '' });
+  const other = await again.cachedBoard();
+  await reopening;
+  expect((await firstBoard(again, other.ok ? other.upTo + 1 : 0)).full.full).toBe(true);
 });

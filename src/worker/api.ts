@@ -51,6 +51,9 @@ export type SubscriberMessage =
   | { readonly kind: 'status'; readonly value: ReplicaStatus }
   | { readonly kind: 'sessions'; readonly value: SessionRow[] };
 
+/** How long after a subscribe that sent only the changes since the cached view the worker checks that view against its own (REPL15). */
+export const SETTLE_VIEW_MS = 1_000;
+
 /** Stories per part of the first board patch (subscribe): ~1 MB of JSON. */
 export const FIRST_PART = 1_000;
 
@@ -59,7 +62,8 @@ export interface WorkerApi {
   /**
    * The cached first screen of the room being opened (REPL15), as the JSON
    * of a `FirstScreen` (a full patch of each column's top stories, with the
-   * columns' sizes) — or why there is none. Answered while `open` still
+   * columns' sizes), with the whole board as a Blob of a full patch's JSON
+   * when the record holds one — or why there is none. Answered while `open` still
    * restores the document; call it right after `open`. Every other method
    * waits for `open` to finish (commands sent meanwhile run after it, in order).
    */
@@ -70,8 +74,12 @@ export interface WorkerApi {
    * stories ('first' messages, the last one marked): one string clones as
    * one copy, JSON.parse on the page is faster than cloning 10,000 story
    * objects, and the page parses a part while the worker serialises the next.
+   * `have`: the page already shows the whole board of the cached view of
+   * that many log records (REPL15); when this worker opened at exactly that
+   * view, the first patch is only what changed since (not full, one part),
+   * and the cached board is checked against the worker's own a moment later.
    */
-  subscribe(port: MessagePort): Promise<void>;
+  subscribe(port: MessagePort, have?: number): Promise<void>;
   command(cmd: Command): Promise<CommandResult>;
   newStoryId(): Promise<string>;
   history(storyId: string): Promise<HistoryEntry[]>;
@@ -131,7 +139,10 @@ export function createWorkerApi(options: { readonly firstPart?: number; readonly
   let cachedView: CachedView | undefined;
   let markViewRead: (() => void) | undefined;
   const viewRead = new Promise<void>((resolve) => { markViewRead = resolve; });
-  const setView = (v: CachedView) => { if (cachedView === undefined) { cachedView = v; markViewRead!(); } };
+  const setView = (v: CachedView) => { if (cachedView === undefined) { cachedView = v; viewBoard = v.ok ? v.board : undefined; markViewRead!(); } };
+  /** The cached whole board handed to the page, kept to check it against the worker's own (REPL15). */
+  let viewBoard: Blob | string | undefined;
+  const later = timerSchedule();
   const need = (): Replica => {
     if (!replica) throw new Error('the replica is not open');
     return replica;
@@ -237,13 +248,23 @@ export function createWorkerApi(options: { readonly firstPart?: number; readonly
       cachedView = { ok: false, reason: 'already handed out' };
       return v;
     },
-    async subscribe(port) {
+    async subscribe(port, have) {
       const r = await ready();
       const send = (m: SubscriberMessage) => port.postMessage(m);
       r.onBoard((value) => send({ kind: 'board', value }));
       r.onEvents((value) => send({ kind: 'events', value }));
       r.onStatus((value) => send({ kind: 'status', value }));
       sync?.onChange((value) => send({ kind: 'sessions', value }));
+      const board = viewBoard;
+      viewBoard = undefined;
+      const delta = have === undefined ? undefined : r.patchSince(have);
+      if (delta) {
+        send({ kind: 'first', json: JSON.stringify(delta), last: true });
+        // After the open's rush: the check reads and serialises 10 MB.
+        later(() => void r.settleCachedView(board), SETTLE_VIEW_MS);
+        return;
+      }
+      void r.settleCachedView();
       const full = r.fullPatch();
       const stories = full.upserts;
       for (let i = 0; ; i += firstPart) {

@@ -19,7 +19,7 @@ import type { WireVerifier } from './wire-verifier.js';
 import { historyOf, type HistoryEntry } from './history.js';
 import { MAX_TIMER_MS } from './schedule.js';
 import { StoryLog } from './story-log.js';
-import { firstScreen } from './view-cache.js';
+import { firstScreen, wholeBoardJson } from './view-cache.js';
 import { SNAPSHOT_KEY, SnapshotKeeper, openLog, type OpenedLog, type SnapshotStatus } from './snapshot-keeper.js';
 
 export interface ReplicaOptions {
@@ -123,6 +123,8 @@ export class Replica implements SyncHost {
 
   private readonly snapshots: SnapshotKeeper;
   private opened!: Omit<SnapshotStatus, 'stored' | 'writeBlocked' | 'prefixPending' | 'historyPending'>;
+  /** The board as of the cached view this replica opened at, until a subscriber has settled it (REPL15). */
+  private viewBase: { readonly upTo: number; readonly view: BoardView; readonly meta: BoardMeta } | undefined;
   /** Resolves once every applied op's bytes are at hand (at once, unless opened from a snapshot). */
   private prefixReady: Promise<void> = Promise.resolve();
 
@@ -151,7 +153,11 @@ export class Replica implements SyncHost {
     const replica: Replica = new Replica(options, log.doc, persisted, (doc, pending): SnapshotKeeper => new SnapshotKeeper(
       {
         store: options.store, meta: options.meta, doc, schedule: options.schedule, now: clock, pendingPersist: pending,
-        view: (): string => JSON.stringify(firstScreen(replica.index.view, replica.index.meta())),
+        view: () => {
+          const view = replica.index.view;
+          const meta = replica.index.meta();
+          return { json: JSON.stringify(firstScreen(view, meta)), board: wholeBoardJson(view, meta) };
+        },
         derived: (): unknown => replica.index.cache(),
       },
       { aligned: log.aligned, stored: log.stored, usable: log.ignored === null, ...(options.viewCacheCovers !== undefined ? { viewCovers: options.viewCacheCovers } : {}) },
@@ -174,6 +180,10 @@ export class Replica implements SyncHost {
     t = clock();
     replica.scheduleAutomations('all');
     log.openMs['automations'] = clock() - t;
+    // The cached view covers exactly this state: a page that shows it needs only the changes from here (REPL15).
+    if (options.viewCacheCovers !== undefined && options.viewCacheCovers === replica.doc.opCount) {
+      replica.viewBase = { upTo: options.viewCacheCovers, view: replica.index.view, meta: replica.index.meta() };
+    }
     log.openMs['total'] = Object.values(log.openMs).reduce((a, b) => a + b, 0);
     replica.opened = { openedFrom: log.restored > 0 || log.ignored === null ? 'snapshot' : 'log', ignored: log.ignored, restoredOps: log.restored, replayedOps: log.tail.length, openMs: log.openMs };
     if (log.doc.detachedOps > 0) {
@@ -507,6 +517,45 @@ export class Replica implements SyncHost {
   /** The whole board as a patch (for a new subscriber). */
   fullPatch(): BoardPatch {
     return { full: true, upserts: [...this.index.view.stories], removed: [], meta: this.index.meta(), commands: this.pageCommands };
+  }
+
+  /**
+   * What changed since the board the cached view of `upTo` log records
+   * shows (REPL15): a page that shows that view needs only this. Undefined
+   * unless this replica opened at exactly that view (and has not settled it).
+   */
+  patchSince(upTo: number): BoardPatch | undefined {
+    const base = this.viewBase;
+    if (base === undefined || base.upTo !== upTo) return undefined;
+    const meta = this.index.meta();
+    // The index keeps its view until something changes.
+    if (this.index.view === base.view) return { full: false, upserts: [], removed: [], meta, commands: this.pageCommands };
+    const before = new Map(base.view.stories.map((s) => [s.id, s]));
+    const upserts: StoryView[] = [];
+    // Views are never changed in place: an unchanged story is the same object.
+    for (const s of this.index.view.stories) {
+      if (before.get(s.id) !== s) upserts.push(s);
+      before.delete(s.id);
+    }
+    return { full: false, upserts, removed: [...before.keys()], meta, commands: this.pageCommands };
+  }
+
+  /**
+   * Checks the cached whole board a page was given against this replica's
+   * own view of the same ops (REPL15), and forgets that view: when they
+   * differ (a cache from a build that derives views differently), every
+   * subscriber gets the full board. Resolves whether they matched; without
+   * `board`, only forgets.
+   */
+  async settleCachedView(board?: Blob | string): Promise<boolean> {
+    const base = this.viewBase;
+    this.viewBase = undefined;
+    if (base === undefined || board === undefined) return true;
+    const text = typeof board === 'string' ? board : await board.text();
+    if ([...wholeBoardJson(base.view, base.meta)].join('') === text) return true;
+    console.warn('[huskies] the cached board differed from the worker\'s own view of the same ops; the page now shows the worker\'s');
+    if (!this.closed) { const full = this.fullPatch(); for (const l of this.boardListeners) l(full); }
+    return false;
   }
 
   /** The current board view. */

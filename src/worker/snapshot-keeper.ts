@@ -163,11 +163,12 @@ export interface SnapshotKeeperOptions {
   /** Write even while ops keep coming (a long catch-up or import) past this many uncovered ops. */
   readonly maxOps?: number;
   /**
-   * The board view as JSON (the full patch the page renders first), cached
-   * beside the snapshot (REPL15) whenever the log is quiet and the view it
-   * covers is out of date; omitted → no view cache is written.
+   * The board view (REPL15), cached beside the snapshot whenever the log is
+   * quiet and the view it covers is out of date: the first screen as JSON,
+   * and the whole board as JSON parts, taken at the call and serialised a
+   * part per task (stored as one Blob). Omitted → no view cache is written.
    */
-  readonly view?: () => string;
+  readonly view?: () => { readonly json: string; readonly board?: Iterable<string> };
   /**
    * Data derived from the document's state at this instant, kept in the
    * snapshot for the next open (the board's stories as read); undefined when
@@ -269,7 +270,7 @@ export class SnapshotKeeper {
       // Synchronous from here to the puts: the state is read at one instant.
       // The log holds exactly the document's ops now (checked above), so the
       // view derived from them is the view of log records [0, upTo).
-      const view = this.viewDue() && upTo > 0 ? viewRecord(this.options.view!(), upTo, lastId) : undefined;
+      const view = this.viewDue() && upTo > 0 ? this.options.view!() : undefined;
       let outcome: 'written' | 'not needed' = 'not needed';
       if (snapshotDue) {
         const t0 = this.options.now();
@@ -283,7 +284,8 @@ export class SnapshotKeeper {
         outcome = 'written';
       }
       if (view !== undefined) {
-        await meta.set(VIEW_CACHE_KEY, view);
+        const board = view.board === undefined ? undefined : await serialised(view.board);
+        await meta.set(VIEW_CACHE_KEY, viewRecord(view.json, upTo, lastId, board));
         this.viewCovered = upTo;
       }
       return outcome;
@@ -297,6 +299,16 @@ export class SnapshotKeeper {
       if (this.again) { this.again = false; this.poke(); }
     }
   }
+}
+
+/** JSON parts joined into one Blob (a string where there is no Blob), yielding the thread between parts. */
+async function serialised(parts: Iterable<string>): Promise<Blob | string> {
+  const out: string[] = [];
+  for (const part of parts) {
+    if (out.length > 0) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    out.push(part);
+  }
+  return typeof Blob === 'function' ? new Blob(out, { type: 'application/json' }) : out.join('');
 }
 
 function lastIdOf(doc: Document): string | null {

@@ -8,17 +8,34 @@ import type { MetaStore, OpStore } from '../storage/op-store.js';
 import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
 import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';
-import { Replica } from './replica.js';
-import { FIRST_SCREEN, VIEW_CACHE_KEY, VIEW_CACHE_VERSION, firstScreen, readViewCache, viewChecksum, viewRecord, type StoredBoardView } from './view-cache.js';
+import { Replica, type BoardPatch } from './replica.js';
+import { FIRST_SCREEN, VIEW_CACHE_KEY, VIEW_CACHE_VERSION, WHOLE_BOARD_PART, firstScreen, readViewCache, viewChecksum, viewRecord, wholeBoardJson, type StoredBoardView } from './view-cache.js';
 import { STAGES, type BoardView, type StoryView } from '../pipeline/index.js';
 
 const seed = (n: number) => new Uint8Array(32).fill(n);
 
-function openReplica(store: OpStore, meta: MetaStore, clock: ManualClock): Promise<Replica> {
+function openReplica(store: OpStore, meta: MetaStore, clock: ManualClock, viewCacheCovers?: number): Promise<Replica> {
   return Replica.open({
     roomId: 'room-1', store, meta, signer: new NobleSigner(seed(1)), verifier: new NobleVerifier(),
     now: clock.now, randomBytes: seededBytes(11), schedule: clock.schedule, replicaId: 'r1',
+    ...(viewCacheCovers === undefined ? {} : { viewCacheCovers }),
   });
+}
+
+/** The cached whole board's text. */
+async function wholeText(board: Blob | string | undefined): Promise<string> {
+  if (board === undefined) throw new Error('no whole board cached');
+  return typeof board === 'string' ? board : board.text();
+}
+
+/** A page's board: the stories of a full patch with later patches folded in, by id. */
+function fold(full: BoardPatch, ...patches: BoardPatch[]): Map<string, StoryView> {
+  const stories = new Map(full.upserts.map((st) => [st.id, st]));
+  for (const p of patches) {
+    for (const st of p.upserts) stories.set(st.id, st);
+    for (const id of p.removed) stories.delete(id);
+  }
+  return stories;
 }
 
 /** What the keeper's idle timer does once every op is written (run directly: no timer races). */
@@ -108,6 +125,74 @@ describe('board-view cache', () => {
     expect(screen.totals).toEqual(sizes);
     expect(screen.meta).toBe(meta);
     expect(screen.upserts).toEqual(STAGES.flatMap((st) => byStage[st].slice(0, FIRST_SCREEN)));
+  });
+
+  test('[REPL15] the whole board is cached with the first screen: the worker\'s full patch, reflecting no page command', async () => {
+    const clock = new ManualClock();
+    const { store, r } = await board(clock);
+    await quiet(r);
+    const read = await readViewCache(store, store);
+    expect(read.ok).toBe(true);
+    const { commands: _commands, ...full } = r.fullPatch();
+    expect(JSON.parse(await wholeText(read.ok ? read.board : undefined))).toEqual(JSON.parse(JSON.stringify({ ...full, commands: 0 })));
+    r.close();
+  });
+
+  test('[REPL15] the whole board\'s JSON comes in parts of WHOLE_BOARD_PART stories that make up the full patch', () => {
+    const n = 2 * WHOLE_BOARD_PART + 7;
+    const stories = Array.from({ length: n }, (_, i) => ({ id: `s${i}`, stage: 'backlog', title: `"${i}" ✓` }) as unknown as StoryView);
+    const view = { stories, byStage: {} } as unknown as BoardView;
+    const meta = { initialised: true, settings: { autoPromote: false, archiveAfterMs: 1, retryLimit: 3 }, names: { ab: 'Ada' }, purgedIds: ['x'], issues: [] };
+    const parts = [...wholeBoardJson(view, meta)];
+    expect(parts.length).toBe(3);
+    expect(JSON.parse(parts.join(''))).toEqual({ full: true, upserts: stories, removed: [], meta, commands: 0 });
+    const none = [...wholeBoardJson({ stories: [], byStage: {} } as unknown as BoardView, meta)].join('');
+    expect(JSON.parse(none)).toEqual({ full: true, upserts: [], removed: [], meta, commands: 0 });
+  });
+
+  test('[REPL15] a replica opened at the cached view gives only what changed since; cached board plus changes is its own board', async () => {
+    const clock = new ManualClock();
+    const { store, r, ids } = await board(clock);
+    await quiet(r);
+    r.close();
+    const read = await readViewCache(store, store);
+    if (!read.ok) throw new Error(read.reason);
+    const cached = JSON.parse(await wholeText(read.board)) as BoardPatch;
+    const opened = await openReplica(store, store, clock, read.upTo);
+    expect(opened.patchSince(read.upTo + 1)).toBeUndefined();
+    expect(opened.patchSince(read.upTo)).toMatchObject({ full: false, upserts: [], removed: [], meta: opened.fullPatch().meta });
+    await opened.command({ type: 'edit', storyId: ids[0]!, patch: { title: 'since' } });
+    await opened.command({ type: 'purge', storyId: ids[2]! });
+    const delta = opened.patchSince(read.upTo)!;
+    expect(delta.upserts.map((st) => st.id)).toContain(ids[0]);
+    expect(delta.removed).toEqual([ids[2]]);
+    expect(fold(cached, delta)).toEqual(fold(opened.fullPatch()));
+    // The cached board matches the replica's own view of the same ops; once settled, no more changes-since.
+    expect(await opened.settleCachedView(read.board)).toBe(true);
+    expect(opened.patchSince(read.upTo)).toBeUndefined();
+    opened.close();
+    // Opened without the cache covering its state (the log moved on): none.
+    const later = await openReplica(store, store, clock, read.upTo);
+    expect(later.patchSince(read.upTo)).toBeUndefined();
+    later.close();
+  });
+
+  test('[REPL15] a cached board that differs from the worker\'s own view is replaced by the full board', async () => {
+    const clock = new ManualClock();
+    const { store, r } = await board(clock);
+    await quiet(r);
+    r.close();
+    const read = await readViewCache(store, store);
+    if (!read.ok) throw new Error(read.reason);
+    const opened = await openReplica(store, store, clock, read.upTo);
+    const patches: BoardPatch[] = [];
+    opened.onBoard((p) => patches.push(p));
+    const text = await wholeText(read.board);
+    const wrong = text.replace('"Story 0 ✓"', '"Story zero"');
+    expect(wrong).not.toBe(text);
+    expect(await opened.settleCachedView(wrong)).toBe(false);
+    expect(patches).toEqual([opened.fullPatch()]);
+    opened.close();
   });
 
   test('[REPL15] the checksum is FNV-1a over UTF-16 code units', () => {

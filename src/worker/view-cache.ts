@@ -1,9 +1,11 @@
 // The board-view cache (REPL15): the first screen of the board — the top
 // FIRST_SCREEN stories of every column, the board's settings and names, and
 // each column's size — stored beside the snapshot so that a cold open can
-// paint the board while the worker still restores the document. (Only the
-// first screen: reading, cloning and parsing the whole 10 MB view of 10,000
-// stories cost more than the rest of the paint.) Like the snapshot it is
+// paint the board while the worker still restores the document; and the
+// whole board as a Blob of JSON, which the page reads and parses itself
+// while the worker restores, so that the worker then sends only what changed
+// since (the first screen stays separate: reading and parsing the whole
+// 10 MB view of 10,000 stories takes longer than painting it). Like the snapshot it is
 // derived and never trusted over the log: it names the log record it
 // covers up to (`upTo`, `lastId`), carries a version and a checksum, and is
 // used only when it is intact and the log ends exactly at its `lastId` (the
@@ -60,10 +62,17 @@ export interface StoredBoardView {
   readonly json: string;
   /** FNV-1a of `json`'s UTF-16 code units: catches a torn or damaged record. */
   readonly sum: number;
+  /**
+   * The whole board at `upTo` as the JSON of a full patch (`wholeBoardJson`):
+   * a Blob, read by the page (a string where there is no Blob). Absent in
+   * records of older builds. The worker checks it against its own view after
+   * the open (REPL15), so it carries no checksum of its own.
+   */
+  readonly board?: Blob | string;
 }
 
 export type CachedView =
-  | { readonly ok: true; readonly json: string; readonly upTo: number; readonly ms: { readonly read: number; readonly check: number } }
+  | { readonly ok: true; readonly json: string; readonly upTo: number; readonly board: Blob | string | undefined; readonly ms: { readonly read: number; readonly check: number } }
   | { readonly ok: false; readonly reason: string };
 
 /** FNV-1a (32-bit) over a string's UTF-16 code units. */
@@ -73,16 +82,37 @@ export function viewChecksum(s: string): number {
   return h >>> 0;
 }
 
-/** The record for a view derived from log records `[0, upTo)`. */
-export function viewRecord(json: string, upTo: number, lastId: string | null): StoredBoardView {
-  return { version: VIEW_CACHE_VERSION, upTo, lastId, json, sum: viewChecksum(json) };
+/** The record for a view derived from log records `[0, upTo)`, with the whole board when given. */
+export function viewRecord(json: string, upTo: number, lastId: string | null, board?: Blob | string): StoredBoardView {
+  return { version: VIEW_CACHE_VERSION, upTo, lastId, json, sum: viewChecksum(json), ...(board === undefined ? {} : { board }) };
+}
+
+/** Stories per part of `wholeBoardJson`: ~1 MB of JSON, a few ms to serialise. */
+export const WHOLE_BOARD_PART = 1_000;
+
+/**
+ * The whole board as the JSON of a full patch (reflecting none of a page's
+ * commands), in parts whose concatenation is the JSON: a caller can
+ * serialise one part per task. Deterministic: the same view gives the same text.
+ */
+export function* wholeBoardJson(view: BoardView, meta: BoardMeta): Generator<string> {
+  const head = '{"full":true,"upserts":[';
+  const tail = `],"removed":[],"meta":${JSON.stringify(meta)},"commands":0}`;
+  const stories = view.stories;
+  if (stories.length === 0) { yield head + tail; return; }
+  for (let i = 0; i < stories.length; i += WHOLE_BOARD_PART) {
+    const part = stories.slice(i, i + WHOLE_BOARD_PART).map((st) => JSON.stringify(st)).join(',');
+    const last = i + WHOLE_BOARD_PART >= stories.length;
+    yield `${i === 0 ? head : ','}${part}${last ? tail : ''}`;
+  }
 }
 
 function isStoredBoardView(x: unknown): x is StoredBoardView {
   if (typeof x !== 'object' || x === null) return false;
   const v = x as Partial<StoredBoardView>;
   return typeof v.version === 'number' && Number.isSafeInteger(v.upTo) && v.upTo! >= 0
-    && (v.lastId === null || typeof v.lastId === 'string') && typeof v.json === 'string' && typeof v.sum === 'number';
+    && (v.lastId === null || typeof v.lastId === 'string') && typeof v.json === 'string' && typeof v.sum === 'number'
+    && (v.board === undefined || typeof v.board === 'string' || (typeof Blob === 'function' && v.board instanceof Blob));
 }
 
 /**
@@ -107,7 +137,7 @@ export async function readViewCache(store: OpStore, meta: MetaStore, now: () => 
     if (after.length > 0) return { ok: false, reason: `the log has changed since it was written (${after.length} records after it)` };
     // Checked last: the cheapest refusals above need no pass over 10 MB.
     if (viewChecksum(raw.json) !== raw.sum) return { ok: false, reason: 'checksum mismatch (damaged or truncated)' };
-    return { ok: true, json: raw.json, upTo: raw.upTo, ms: { read: t1 - t0, check: now() - t1 } };
+    return { ok: true, json: raw.json, upTo: raw.upTo, board: raw.board, ms: { read: t1 - t0, check: now() - t1 } };
   } catch (e) {
     return { ok: false, reason: `could not read it: ${e instanceof Error ? e.message : String(e)}` };
   }
