@@ -111,7 +111,7 @@ export class ReplicaClient {
    * top stories of every column and every column's size — for painting
    * while the worker still opens; or why there is none. Call right after
    * `open` (without awaiting it). `whole`, when the cache holds it, is the
-   * whole board of the same view, to read with `wholeBoard`. The worker's
+   * whole board of the same view, to read with `readWholeBoard`. The worker's
    * own board from `subscribe` always follows.
    */
   async cachedBoard(): Promise<{ readonly ok: true; readonly patch: BoardPatch; readonly totals: Readonly<Record<Stage, number>>; readonly parseMs: number; readonly upTo: number; readonly whole: Blob | string | undefined } | { readonly ok: false; readonly reason: string }> {
@@ -127,20 +127,25 @@ export class ReplicaClient {
   }
 
   /**
-   * Reads and parses the whole board of the cached view (`cachedBoard`'s
-   * `whole`), here on the page while the worker restores: `subscribe` with
-   * the view's `upTo` then brings only what changed since (REPL15).
+   * Reads the whole board of the cached view (`cachedBoard`'s `whole`) here
+   * on the page, while the worker restores; start it at once, parse it
+   * with `parseWholeBoard` once the first screen is painted (REPL15).
    */
-  async wholeBoard(whole: Blob | string): Promise<{ readonly ok: true; readonly patch: BoardPatch; readonly readMs: number; readonly parseMs: number } | { readonly ok: false; readonly reason: string }> {
+  async readWholeBoard(whole: Blob | string): Promise<{ readonly ok: true; readonly text: string; readonly readMs: number } | { readonly ok: false; readonly reason: string }> {
     try {
       const t0 = performance.now();
       const text = typeof whole === 'string' ? whole : await whole.text();
-      const t1 = performance.now();
-      const patch = parsePatch(text, 'a whole board');
-      return typeof patch === 'string' ? { ok: false, reason: patch } : { ok: true, patch, readMs: t1 - t0, parseMs: performance.now() - t1 };
+      return { ok: true, text, readMs: performance.now() - t0 };
     } catch (e) {
       return { ok: false, reason: `could not read it: ${e instanceof Error ? e.message : String(e)}` };
     }
+  }
+
+  /** Parses a cached whole board read by `readWholeBoard`: `subscribe` with the view's `upTo` then brings only what changed since (REPL15). */
+  parseWholeBoard(text: string): { readonly ok: true; readonly patch: BoardPatch; readonly parseMs: number } | { readonly ok: false; readonly reason: string } {
+    const t0 = performance.now();
+    const patch = parsePatch(text, 'a whole board');
+    return typeof patch === 'string' ? { ok: false, reason: patch } : { ok: true, patch, parseMs: performance.now() - t0 };
   }
 
   /**
