@@ -425,9 +425,11 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
     } else {
       parent = parentKey === NONE ? -1 : (layout.ordinal.get(parentKey) ?? -1);
       if (parent < 0 || depth !== layout.depths[parent]! + 1 || depth > LIMITS.maxDepth) throw new Refused('a container without a restored parent');
-      if (layout.ordinal.has(key)) throw new Refused('a repeated container');
     }
+    // One hash per key: a key seen before leaves the size as it was.
+    const size = layout.ordinal.size;
     layout.ordinal.set(key, n);
+    if (layout.ordinal.size === size) throw new Refused('a repeated container');
     layout.keys[n] = key;
     layout.kinds[n] = kindByte;
     layout.parents[n] = parent;
@@ -445,8 +447,9 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
         const k = stampKey();
         const tombstone = r.byte();
         if (tombstone > 1) throw new Refused('bad tombstone flag');
-        if (layout.elementList.has(k)) throw new Refused('a list element in two lists');
+        const size = layout.elementList.size;
         layout.elementList.set(k, n * 2 + tombstone);
+        if (layout.elementList.size === size) throw new Refused('a list element in two lists');
         const tag = valueTag();
         if (tag === 5 || tag === 6) made.push(k, tag - 5);
       }

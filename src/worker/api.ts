@@ -14,7 +14,7 @@ import { RoomSync, type SessionRow } from './room-sync.js';
 import { timerSchedule } from './schedule.js';
 import { bestSigner } from './signer.js';
 import { bestVerifier, hasWebCryptoEd25519 } from './verifier.js';
-import { InlineWireVerifier, WorkerWireVerifier, type WireVerifier, type WorkerLike } from './wire-verifier.js';
+import { InlineWireVerifier, LazyWireVerifier, WorkerWireVerifier, type WireVerifier, type WorkerLike } from './wire-verifier.js';
 import { readViewCache, type CachedView } from './view-cache.js';
 
 export interface OpenOptions {
@@ -116,12 +116,16 @@ const randomBytes = (n: number) => crypto.getRandomValues(new Uint8Array(n));
  */
 async function bestWireVerifier(): Promise<WireVerifier | undefined> {
   if (typeof Worker === 'undefined' || !(await hasWebCryptoEd25519())) return undefined;
-  try {
-    const worker = new Worker(new URL('./verify.worker.ts', import.meta.url), { type: 'module', name: 'huskies-verifier' });
-    return new WorkerWireVerifier(worker as unknown as WorkerLike, new InlineWireVerifier(globalThis.crypto.subtle));
-  } catch {
-    return undefined;
-  }
+  const inline = new InlineWireVerifier(globalThis.crypto.subtle);
+  // Started on the first frames to check, not during the open (APP13).
+  return new LazyWireVerifier(WorkerWireVerifier.NAME, () => {
+    try {
+      const worker = new Worker(new URL('./verify.worker.ts', import.meta.url), { type: 'module', name: 'huskies-verifier' });
+      return new WorkerWireVerifier(worker as unknown as WorkerLike, inline);
+    } catch {
+      return inline;
+    }
+  });
 }
 
 /** Builds the API over the platform (IndexedDB, Web Locks, WebCrypto). */

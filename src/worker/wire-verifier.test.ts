@@ -6,7 +6,7 @@ import { Document, ROOT, decodeOp, toHex, type Op } from '../core/index.js';
 import { KEYS, authorOf, idOf, signBody } from '../../tests/support/core-fixtures.js';
 import { encodeBody } from '../core/index.js';
 import {
-  InlineWireVerifier, WorkerWireVerifier, checkPacked, CryptoKeyCache,
+  InlineWireVerifier, LazyWireVerifier, WorkerWireVerifier, checkPacked, CryptoKeyCache,
   type VerifyReply, type VerifyRequest, type WireVerifier, type WorkerLike,
 } from './wire-verifier.js';
 
@@ -101,4 +101,26 @@ test('[REPL14] a verifier worker answers by frame; its ids match the core decode
   const v = await w.check(ops.map((o) => o.bytes));
   expect(worker.posted).toBe(1);
   for (let i = 0; i < 3; i++) expect(decodeOp(ops[i]!.bytes, v.ids[i])).toMatchObject({ ok: true, op: { id: ops[i]!.id, author: authorOf(KEYS.alice) } });
+});
+
+describe('LazyWireVerifier', () => {
+  test('[APP13] makes its verifier on the first check only, then checks through it; close closes it', async () => {
+    const frames = someOps(3).map((o) => o.bytes);
+    let made = 0;
+    let closed = 0;
+    const inline = new InlineWireVerifier(globalThis.crypto.subtle);
+    const lazy = new LazyWireVerifier('lazy', () => { made++; return { name: 'inner', check: (f) => inline.check(f), close: () => { closed++; } }; });
+    expect(made).toBe(0);
+    const verdicts = await lazy.check(frames);
+    expect(verdicts).toEqual(await inline.check(frames));
+    await lazy.check(frames);
+    expect(made).toBe(1);
+    lazy.close();
+    expect(closed).toBe(1);
+    await expect(lazy.check(frames)).rejects.toThrow('closed');
+    // Closed before any use: nothing is made.
+    const unused = new LazyWireVerifier('lazy', () => { made++; return inline; });
+    unused.close();
+    expect(made).toBe(1);
+  });
 });

@@ -180,7 +180,8 @@ function isFailure(d: unknown): d is { id: number; failed: true } {
  * batch is checked inline instead: nothing is lost or left hanging.
  */
 export class WorkerWireVerifier implements WireVerifier {
-  readonly name = 'webcrypto (verifier worker)';
+  static readonly NAME = 'webcrypto (verifier worker)';
+  readonly name = WorkerWireVerifier.NAME;
   private nextId = 1;
   private readonly pending = new Map<number, { frames: readonly Uint8Array[]; resolve: (v: WireVerdicts) => void }>();
   private broken = false;
@@ -221,5 +222,28 @@ export class WorkerWireVerifier implements WireVerifier {
   private fail(): void {
     this.broken = true;
     for (const [id, p] of this.pending) { this.pending.delete(id); void this.fallback.check(p.frames).then(p.resolve); }
+  }
+}
+
+/**
+ * A wire verifier made on first use (APP13): the verifier worker is a
+ * thread of its own to start, and an open needs it only once sync runs, so
+ * a cold open does not share the machine's cores with its start-up.
+ */
+export class LazyWireVerifier implements WireVerifier {
+  private inner: WireVerifier | undefined;
+  private closed = false;
+
+  constructor(readonly name: string, private readonly make: () => WireVerifier) {}
+
+  check(frames: readonly Uint8Array[]): Promise<WireVerdicts> {
+    if (this.closed) return Promise.reject(new Error('the wire verifier is closed'));
+    this.inner ??= this.make();
+    return this.inner.check(frames);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.inner?.close();
   }
 }
