@@ -87,8 +87,8 @@ export function viewRecord(json: string, upTo: number, lastId: string | null, bo
   return { version: VIEW_CACHE_VERSION, upTo, lastId, json, sum: viewChecksum(json), ...(board === undefined ? {} : { board }) };
 }
 
-/** Stories per part of `wholeBoardJson`: ~1 MB of JSON, a few ms to serialise. */
-export const WHOLE_BOARD_PART = 1_000;
+/** Stories per part of `wholeBoardJson`: ~250 KB of JSON, ~5 ms to serialise (a keypress waits at most that long). */
+export const WHOLE_BOARD_PART = 250;
 
 /**
  * The whole board as the JSON of a full patch (reflecting none of a page's
