@@ -552,7 +552,15 @@ export class Replica implements SyncHost {
     this.viewBase = undefined;
     if (base === undefined || board === undefined) return true;
     const text = typeof board === 'string' ? board : await board.text();
-    if ([...wholeBoardJson(base.view, base.meta)].join('') === text) return true;
+    // Part by part, a task each (as it was written): the check runs while the page is in use.
+    let at = 0;
+    let same = true;
+    for (const part of wholeBoardJson(base.view, base.meta)) {
+      if (at > 0) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      if (!text.startsWith(part, at)) { same = false; break; }
+      at += part.length;
+    }
+    if (same && at === text.length) return true;
     console.warn('[huskies] the cached board differed from the worker\'s own view of the same ops; the page now shows the worker\'s');
     if (!this.closed) { const full = this.fullPatch(); for (const l of this.boardListeners) l(full); }
     return false;

@@ -193,6 +193,12 @@ describe('board-view cache', () => {
     expect(await opened.settleCachedView(wrong)).toBe(false);
     expect(patches).toEqual([opened.fullPatch()]);
     opened.close();
+    // Longer or shorter than the worker's own serialisation: also different.
+    for (const other of [`${text} `, text.slice(0, -1)]) {
+      const again = await openReplica(store, store, clock, read.upTo);
+      expect(await again.settleCachedView(other)).toBe(false);
+      again.close();
+    }
   });
 
   test('[REPL15] the checksum is FNV-1a over UTF-16 code units', () => {
