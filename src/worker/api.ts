@@ -165,7 +165,6 @@ export function createWorkerApi(options: { readonly firstPart?: number; readonly
   };
   /** A room's replica loaded (store, cached view, log, identity and keys), before the page's options are known. */
   interface Loaded {
-    readonly roomId: string;
     readonly replica: Replica;
     readonly slot: number;
     readonly verifier: string;
@@ -203,11 +202,11 @@ export function createWorkerApi(options: { readonly firstPart?: number; readonly
     const phases = Object.entries(opened.openMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
     console.info(`[huskies] open: ${r.doc.opCount} ops from the ${opened.openedFrom}${opened.ignored ? ` (snapshot not used: ${opened.ignored})` : ''}; view cache ${cached.ok ? `used (${cached.upTo} ops)` : `not used: ${cached.reason}`}; restored ${opened.restoredOps}, replayed ${opened.replayedOps}; ms: store/identity/keys ${setupMs.toFixed(0)} (overlapping the log), ${phases}`);
     void r.logReady().then(() => console.info(`[huskies] open: the whole log is loaded ${(performance.now() - t0).toFixed(0)} ms after the load started`), () => undefined);
-    return { roomId, replica: r, slot: identity.slot, verifier: verifier.name, t0 };
+    return { replica: r, slot: identity.slot, verifier: verifier.name, t0 };
   }
   // APP13: a worker started for a room (its name says which) loads it at
   // once, while the page still loads its own code; `open` then takes it over.
-  const preloading = options.preload === undefined ? undefined : loadRoom(options.preload);
+  const preloading = preloadRoom === undefined ? undefined : loadRoom(preloadRoom);
   preloading?.catch(() => undefined); // reported by `open`
   /** The open itself: the room's replica (preloaded or loaded now), then the board, the name and sync. */
   async function openReplica(options: OpenOptions): Promise<OpenInfo> {

@@ -17,7 +17,7 @@ import type { Signer } from './signer.js';
 import type { Verifier } from './verifier.js';
 import type { WireVerifier } from './wire-verifier.js';
 import { historyOf, type HistoryEntry } from './history.js';
-import { MAX_TIMER_MS } from './schedule.js';
+import { MAX_TIMER_MS, nextTask } from './schedule.js';
 import { StoryLog } from './story-log.js';
 import { firstScreen, wholeBoardJson } from './view-cache.js';
 import { SNAPSHOT_KEY, SnapshotKeeper, openLog, type OpenedLog, type SnapshotStatus } from './snapshot-keeper.js';
@@ -556,7 +556,7 @@ export class Replica implements SyncHost {
     let at = 0;
     let same = true;
     for (const part of wholeBoardJson(base.view, base.meta)) {
-      if (at > 0) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      if (at > 0) await nextTask();
       if (!text.startsWith(part, at)) { same = false; break; }
       at += part.length;
     }

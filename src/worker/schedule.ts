@@ -26,3 +26,8 @@ export function timerSchedule(set: SetTimer = setTimeout, clear: ClearTimer = cl
     return () => { cancelled = true; clear(handle as never); };
   };
 }
+
+/** Resolves in a later task: long work done a part per task lets messages (a keypress's command) in between. */
+export function nextTask(): Promise<void> {
+  return new Promise<void>((resolve) => setTimeout(resolve, 0));
+}

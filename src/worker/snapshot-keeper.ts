@@ -14,6 +14,7 @@
 import { encodeSnapshot, restoreSnapshot, type Document, type DocumentOptions, type Op } from '../core/index.js';
 import type { MetaStore, OpStore, StoredOp } from '../storage/op-store.js';
 import type { Schedule } from './persister.js';
+import { nextTask } from './schedule.js';
 import { VIEW_CACHE_KEY, viewRecord } from './view-cache.js';
 
 /** The MetaStore key of the snapshot. */
@@ -267,9 +268,11 @@ export class SnapshotKeeper {
       this.aligned = doc.opCount;
       const upTo = doc.opCount;
       const lastId = upTo === 0 ? null : records.length > 0 ? records[records.length - 1]!.id : lastIdOf(doc);
-      // Synchronous from here to the puts: the state is read at one instant.
-      // The log holds exactly the document's ops now (checked above), so the
-      // view derived from them is the view of log records [0, upTo).
+      // Synchronous from here to the snapshot's put: the state is read at one
+      // instant. The log holds exactly the document's ops now (checked above),
+      // so the view taken now is the view of log records [0, upTo); its whole
+      // board is serialised after the put, from the view objects taken here
+      // (never changed in place).
       const view = this.viewDue() && upTo > 0 ? this.options.view!() : undefined;
       let outcome: 'written' | 'not needed' = 'not needed';
       if (snapshotDue) {
@@ -305,7 +308,7 @@ export class SnapshotKeeper {
 async function serialised(parts: Iterable<string>): Promise<Blob | string> {
   const out: string[] = [];
   for (const part of parts) {
-    if (out.length > 0) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    if (out.length > 0) await nextTask();
     out.push(part);
   }
   return typeof Blob === 'function' ? new Blob(out, { type: 'application/json' }) : out.join('');
