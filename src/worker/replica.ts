@@ -560,7 +560,10 @@ export class Replica implements SyncHost {
       if (!text.startsWith(part, at)) { same = false; break; }
       at += part.length;
     }
-    if (same && at === text.length) return true;
+    if (same && at === text.length) {
+      console.info('[huskies] open: the cached whole board matches the worker\'s own view');
+      return true;
+    }
     console.warn('[huskies] the cached board differed from the worker\'s own view of the same ops; the page now shows the worker\'s');
     if (!this.closed) { const full = this.fullPatch(); for (const l of this.boardListeners) l(full); }
     return false;

@@ -306,10 +306,16 @@ test('[REPL15][UI15] reopened, the board paints from the cached first screen bef
   const ops = await logOps(page);
   await expect.poll(() => viewCacheOps(page), { timeout: 30_000, intervals: [500, 1000] }).toBe(ops);
   const logged: string[] = [];
-  page.on('console', (m) => { if (m.text().startsWith('[huskies] page:')) logged.push(m.text()); });
+  page.on('console', (m) => { if (m.text().startsWith('[huskies]')) logged.push(m.text()); });
   await page.reload();
   await expect(page.locator('[data-phase="open"]')).toBeVisible();
   await expect.poll(() => logged.join('\n')).toContain('first board from the cache');
+  // The whole board came from the cache too, the worker sent only what changed
+  // since (nothing), and then found the cached board equal to its own view.
+  expect(logged.join('\n')).toContain('cached whole board (2 stories)');
+  expect(logged.join('\n')).toContain('first patch (changes since the cached board: 0 stories)');
+  await expect.poll(() => logged.join('\n')).toContain('the cached whole board matches the worker\'s own view');
+  expect(logged.join('\n')).not.toContain('differed');
   const marks = await page.evaluate(() => ['huskies:board-shown', 'huskies:board-ready'].map((m) => performance.getEntriesByName(m)[0]?.startTime ?? -1));
   expect(marks[0]).toBeGreaterThan(0);
   expect(marks[0]).toBeLessThanOrEqual(marks[1]!);
