@@ -93,9 +93,7 @@ export function isMake(v: Value): v is { readonly make: 'map' | 'list' } {
 export function rootContainers(state: DocState): { lists: ObjId[]; maps: ObjId[] } {
   const lists: ObjId[] = [];
   const maps: ObjId[] = [];
-  for (const id of state.rootChildren) {
-    const c = state.containers.get(id)!;
-    (c.kind === 'list' ? lists : maps).push(c.id);
-  }
+  // Their kinds only: a restored stories list is not decoded for it (CORE16).
+  for (const id of state.rootChildren) (state.header(id)!.kind === 'list' ? lists : maps).push(id);
   return { lists: lists.sort(), maps: maps.sort() };
 }
