@@ -13,7 +13,7 @@ import type { MetaStore, OpStore } from '../storage/op-store.js';
 import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
 import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';
-import { Replica } from './replica.js';
+import { HISTORY_CHUNK, HISTORY_DELAY_MS, HISTORY_EVERY_MS, Replica } from './replica.js';
 import { historyOf } from './history.js';
 import { SNAPSHOT_KEY, type StoredSnapshot } from './snapshot-keeper.js';
 import { encodeSnapshot, restoreSnapshot } from '../core/index.js';
@@ -129,9 +129,9 @@ describe('replica snapshots', () => {
     expect(fromSnap.dump().snapshot.prefixPending).toBe(0);
     // REPL10: the history index of the restored prefix and the replayed tail is built in the background, in chunks.
     expect(fromSnap.dump().snapshot.historyPending).toBe(snap!.upTo + 2);
-    clock.advance(1_000);
-    expect(fromSnap.dump().snapshot.historyPending).toBe(Math.max(0, snap!.upTo + 2 - 2_000));
-    clock.advance(50 * Math.ceil((snap!.upTo + 2) / 2_000));
+    clock.advance(HISTORY_DELAY_MS);
+    expect(fromSnap.dump().snapshot.historyPending).toBe(Math.max(0, snap!.upTo + 2 - HISTORY_CHUNK));
+    clock.advance(HISTORY_EVERY_MS * Math.ceil((snap!.upTo + 2) / HISTORY_CHUNK));
     expect(fromSnap.dump().snapshot.historyPending).toBe(0);
     await fromSnap.flushed();
 

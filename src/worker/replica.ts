@@ -97,6 +97,11 @@ const now = (): number => globalThis.performance?.now() ?? 0;
 /** Received batches from this many ops on go to the wire verifier (REPL14); smaller ones verify here. */
 const WIRE_MIN_FRAMES = 16;
 
+/** The background history index (REPL10): how long after the log is loaded it starts, ops per task, and the pause between tasks. */
+export const HISTORY_DELAY_MS = 3_000;
+export const HISTORY_CHUNK = 500;
+export const HISTORY_EVERY_MS = 50;
+
 /** Longest a board patch waits during a burst of applied batches (REPL5). */
 const FLUSH_MS = 16;
 /** Remote ops between two flushes from which a burst counts as bulk (catch-up). */
@@ -229,17 +234,19 @@ export class Replica implements SyncHost {
 
   /**
    * Builds the history index of the ops not folded one by one (the restored
-   * prefix, the log replayed at open) in chunks of 2,000, one task each, a
-   * second after the log is loaded (REPL10): a story's history is then
-   * instant, and a history call before that indexes the rest itself.
+   * prefix, the log replayed at open) in chunks of HISTORY_CHUNK, one task
+   * each, HISTORY_DELAY_MS after the log is loaded (REPL10): a story's
+   * history is then instant, and a history call before that indexes the
+   * rest itself. Late and in small tasks, it leaves the first seconds after
+   * an open, when the person starts working, to them.
    */
   private indexHistoryLater(): void {
     const step = (): void => {
       if (this.closed || !this.stories.behind) return;
-      this.stories.indexSome(this.doc, 2_000);
-      this.options.schedule(step, 50);
+      this.stories.indexSome(this.doc, HISTORY_CHUNK);
+      this.options.schedule(step, HISTORY_EVERY_MS);
     };
-    if (this.stories.behind) this.options.schedule(step, 1_000);
+    if (this.stories.behind) this.options.schedule(step, HISTORY_DELAY_MS);
   }
 
   /**
