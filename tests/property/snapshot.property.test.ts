@@ -185,6 +185,9 @@ function checkSeed(seed: number, board: boolean): void {
   if (!again.ok) throw new Error(again.reason);
   expect(encodeSnapshot(again.doc)).toEqual(snap);
   expectSame(again.doc, prefix);
+  // Every prefix op is found by id at its position (PrefixIds), and an id not in the log is not.
+  prefix.appliedMeta().forEach((m, i) => expect(again.doc.positionOf(m.id)).toBe(i));
+  expect(again.doc.positionOf('f'.repeat(64))).toBeUndefined();
   expect(doc.detachedOps).toBe(k);
   const tail = doc.replay(log.slice(k));
   expect(tail.outcomes.every((o) => o.status === 'applied')).toBe(true);
