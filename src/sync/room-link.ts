@@ -72,7 +72,7 @@ export function parseRoomLink(input: unknown): ParsedRoomLink {
   }
   if (roomId === undefined) return fail('missing-room');
   if (secret === undefined) return fail('missing-key');
-  if (!isEncodedBytes(roomId, ROOM_ID_BYTES)) return fail('bad-room');
+  if (!isRoomId(roomId)) return fail('bad-room');
   if (!isEncodedBytes(secret, ROOM_SECRET_BYTES)) return fail('bad-key');
   return { ok: true, room: { roomId, secret } };
 }
@@ -98,6 +98,11 @@ export function fromBase64Url(text: string): Uint8Array | null {
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   // Reject non-canonical encodings (stray low bits in the last char), so one room has one spelling.
   return toBase64Url(bytes) === text ? bytes : null;
+}
+
+/** Whether a text is a room id as rooms are made: ROOM_ID_BYTES, base64url. */
+export function isRoomId(text: string): boolean {
+  return isEncodedBytes(text, ROOM_ID_BYTES);
 }
 
 function isEncodedBytes(text: string, length: number): boolean {

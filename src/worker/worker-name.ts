@@ -3,19 +3,18 @@
 // room while the page still loads its own code. A name is only a hint: a
 // malformed one preloads nothing, and `open` refuses a room other than the
 // one preloaded.
+import { isRoomId } from '../sync/room-link.js';
 
 const PREFIX = 'huskies-replica';
-/** Room ids are base64url (room-link.ts makes 22 characters); anything else is not a preload hint. */
-const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The name of a replica worker, preloading `roomId` when given. */
 export function replicaWorkerName(roomId?: string): string {
-  return roomId !== undefined && ROOM_ID.test(roomId) ? `${PREFIX} ${roomId}` : PREFIX;
+  return roomId !== undefined && isRoomId(roomId) ? `${PREFIX} ${roomId}` : PREFIX;
 }
 
 /** The room a replica worker's name asks it to preload, if any. */
 export function preloadRoomOf(name: string): string | undefined {
   if (!name.startsWith(`${PREFIX} `)) return undefined;
   const roomId = name.slice(PREFIX.length + 1);
-  return ROOM_ID.test(roomId) ? roomId : undefined;
+  return isRoomId(roomId) ? roomId : undefined;
 }
