@@ -111,7 +111,9 @@ describe('LazyWireVerifier', () => {
     const inline = new InlineWireVerifier(globalThis.crypto.subtle);
     const lazy = new LazyWireVerifier('lazy', () => { made++; return { name: 'inner', check: (f) => inline.check(f), close: () => { closed++; } }; });
     expect(made).toBe(0);
+    expect(lazy.name).toBe('lazy');
     const verdicts = await lazy.check(frames);
+    expect(lazy.name).toBe('inner');
     expect(verdicts).toEqual(await inline.check(frames));
     await lazy.check(frames);
     expect(made).toBe(1);

@@ -234,7 +234,12 @@ export class LazyWireVerifier implements WireVerifier {
   private inner: WireVerifier | undefined;
   private closed = false;
 
-  constructor(readonly name: string, private readonly make: () => WireVerifier) {}
+  constructor(private readonly planned: string, private readonly make: () => WireVerifier) {}
+
+  /** The verifier's name once it is made (its start may fall back to another), the planned one before. */
+  get name(): string {
+    return this.inner?.name ?? this.planned;
+  }
 
   check(frames: readonly Uint8Array[]): Promise<WireVerdicts> {
     if (this.closed) return Promise.reject(new Error('the wire verifier is closed'));
