@@ -4,7 +4,8 @@ import { describe, expect, test } from 'vitest';
 import { decodeOp, encodeBody, EncodeError, joinSigned } from './codec.js';
 import { Document } from './document.js';
 import { keyPairFromSeed } from './sign.js';
-import { LIMITS, ROOT, type OpHeader } from './op.js';
+import { HEAD, LIMITS, ROOT, type OpHeader } from './op.js';
+import { DocState } from './state.js';
 
 const A = 'aa'.repeat(32);
 const h: OpHeader = { author: A, seq: 1, lamport: 1, prev: null, deps: [] };
@@ -58,6 +59,28 @@ describe('decodeOp', () => {
     if (!d.ok) return;
     expect(d.op.sig).toEqual(new Uint8Array(64).fill(9));
     expect(d.op.actions).toEqual([{ type: 'set', obj: ROOT, key: 'k', value: 'v' }]);
+  });
+  test('[CORE9] references to the op itself, its prev or a dep mark it refsCausal; one to any other op does not, and the state check refuses it', () => {
+    const P = '11'.repeat(32), D = '22'.repeat(32), X = '33'.repeat(32);
+    const header: OpHeader = { author: A, seq: 2, lamport: 5, prev: P, deps: [D] };
+    const decode = (actions: Parameters<typeof encodeBody>[1]) => {
+      const d = decodeOp(joinSigned(encodeBody(header, actions), new Uint8Array(64)));
+      if (!d.ok) throw new Error(d.reason);
+      return d.op;
+    };
+    const inside = decode([
+      { type: 'set', obj: ROOT, key: 'm', value: { make: 'list' } },
+      { type: 'ins', obj: { self: 0 }, after: HEAD, value: 1 },
+      { type: 'set', obj: `${P}:0`, key: 'k', value: 1 },
+      { type: 'del', obj: `${D}:3`, elem: `${P}:1` },
+    ]);
+    expect(inside.refsCausal).toBe(true);
+    expect(inside.actions[2]).toEqual({ type: 'set', obj: `${P}:0`, key: 'k', value: 1 });
+    expect(inside.actions[3]).toEqual({ type: 'del', obj: `${D}:3`, elem: `${P}:1` });
+    const outside = decode([{ type: 'set', obj: ROOT, key: 'a', value: 1 }, { type: 'ins', obj: `${D}:0`, after: `${X}:2`, value: 1 }]);
+    expect(outside.refsCausal).toBe(false);
+    expect(outside.actions[1]).toEqual({ type: 'ins', obj: `${D}:0`, after: `${X}:2`, value: 1 });
+    expect(new DocState().check(outside)).toMatch(/outside its dependencies/);
   });
   test('[CORE7] never throws on non-bytes or short input', () => {
     for (const x of [undefined, null, 1, 'x', [], {}, new Uint8Array(0), new Uint8Array(96)]) {

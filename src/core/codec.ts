@@ -199,12 +199,48 @@ class Reader {
   }
 }
 
-function readRef(r: Reader, id: string, zero: string, selfLimit: number): string {
+/**
+ * The ops an action may name besides itself (CORE9): prev and deps, with
+ * where their 32 id bytes sit in the op. A reference to one of them reuses
+ * its id string (no second hex string); any other is noted, so `check` still
+ * refuses it, and a decoded op whose references all name these skips that
+ * test (`refsCausal`).
+ */
+class Named {
+  readonly at: number[] = [];
+  readonly ids: string[] = [];
+  outside = false;
+  constructor(private readonly b: Uint8Array) {}
+
+  add(at: number, id: string): void {
+    this.at.push(at);
+    this.ids.push(id);
+  }
+
+  /** The id string of the named op whose bytes sit at `pos`, if it is one of them. */
+  find(pos: number): string | undefined {
+    const b = this.b;
+    for (let k = 0; k < this.at.length; k++) {
+      const at = this.at[k]!;
+      let i = 0;
+      while (i < 32 && b[pos + i] === b[at + i]) i++;
+      if (i === 32) return this.ids[k];
+    }
+    return undefined;
+  }
+}
+
+function readRef(r: Reader, id: string, zero: string, selfLimit: number, named: Named): string {
   const tag = r.byte();
   if (tag === 0) return zero;
   if (tag === 1) {
-    const op = r.id();
-    if (op === id) throw new Fail('ref to own id');
+    if (r.pos + 32 > r.end) throw new Fail('truncated');
+    let op = named.find(r.pos);
+    if (op === undefined) {
+      op = r.id();
+      if (op === id) throw new Fail('ref to own id');
+      named.outside = true;
+    } else r.pos += 32;
     return actionObjId(op, r.uvarint());
   }
   if (tag === 2) {
@@ -259,13 +295,18 @@ export function decodeOp(bytes: unknown, trustedId?: string): DecodeResult {
     if (seq < 1 || lamport < 1) return { ok: false, reason: 'seq and lamport start at 1' };
     const prevFlag = r.byte();
     if (prevFlag > 1) return { ok: false, reason: 'bad prev flag' };
+    const named = new Named(bytes);
+    const prevAt = r.pos;
     const prev = prevFlag === 1 ? r.id() : null;
+    if (prev !== null) named.add(prevAt, prev);
     if ((seq === 1) !== (prev === null)) return { ok: false, reason: 'prev must be present exactly when seq > 1' };
     const nDeps = r.uvarint();
     if (nDeps > LIMITS.maxDeps) return { ok: false, reason: `more than ${LIMITS.maxDeps} deps` };
     const deps: string[] = [];
     for (let i = 0; i < nDeps; i++) {
+      const at = r.pos;
       const d = r.id();
+      named.add(at, d);
       if (d === prev) return { ok: false, reason: 'deps repeat prev' };
       if (i > 0 && !(deps[i - 1]! < d)) return { ok: false, reason: 'deps not strictly ascending' };
       if (d === id) return { ok: false, reason: 'op depends on itself' };
@@ -277,16 +318,16 @@ export function decodeOp(bytes: unknown, trustedId?: string): DecodeResult {
     for (let i = 0; i < nActions; i++) {
       const tag = r.byte();
       if (tag === 1) {
-        const obj = readRef(r, id, ROOT, i);
+        const obj = readRef(r, id, ROOT, i, named);
         const key = r.string(LIMITS.maxKeyBytes);
         actions.push({ type: 'set', obj, key, value: readValue(r, bytes) });
       } else if (tag === 2) {
-        const obj = readRef(r, id, ROOT, i);
-        const after = readRef(r, id, HEAD, i);
+        const obj = readRef(r, id, ROOT, i, named);
+        const after = readRef(r, id, HEAD, i, named);
         actions.push({ type: 'ins', obj, after, value: readValue(r, bytes) });
       } else if (tag === 3) {
-        const obj = readRef(r, id, ROOT, i);
-        const elem = readRef(r, id, HEAD, i);
+        const obj = readRef(r, id, ROOT, i, named);
+        const elem = readRef(r, id, HEAD, i, named);
         actions.push({ type: 'del', obj, elem });
       } else return { ok: false, reason: `unknown action tag ${tag}` };
     }
@@ -294,7 +335,7 @@ export function decodeOp(bytes: unknown, trustedId?: string): DecodeResult {
     // Own the bytes: a transport may reuse its receive buffer after the id was
     // computed. One copy; the signature is a view of it (one buffer per op, not two).
     const own = bytes.slice();
-    return { ok: true, op: { id, author, seq, lamport, prev, deps, actions, sig: own.subarray(bodyEnd), bytes: own } };
+    return { ok: true, op: { id, author, seq, lamport, prev, deps, actions, sig: own.subarray(bodyEnd), bytes: own, refsCausal: !named.outside } };
   } catch (e) {
     if (e instanceof Fail) return { ok: false, reason: e.reason };
     return { ok: false, reason: 'malformed' };

@@ -55,6 +55,12 @@ export interface Op extends OpHeader {
   readonly sig: Uint8Array;
   /** The whole signed op as sent and stored: body ‖ sig. */
   readonly bytes: Uint8Array;
+  /**
+   * Set by decodeOp when every action's references name the op itself, its
+   * prev, one of its deps or nothing: CORE9's reference test, done while
+   * decoding, which `DocState.check` then skips. Ops built locally leave it unset.
+   */
+  readonly refsCausal?: boolean;
 }
 
 /** Size and shape caps; ops outside them are rejected (CORE11). */

@@ -232,7 +232,7 @@ export class DocState {
     for (let i = 0; i < actions.length; i++) {
       const a = actions[i]!;
       const second = a.type === 'ins' ? a.after : a.type === 'del' ? a.elem : undefined;
-      if (!isCausal(op, a.obj) || (second !== undefined && !isCausal(op, second))) {
+      if (op.refsCausal !== true && (!isCausal(op, a.obj) || (second !== undefined && !isCausal(op, second)))) {
         return `action ${i} refers to an op outside its dependencies`;
       }
       // The Map directly (a method call here is not inlined: check is large); the table only while a restore is not all decoded.
