@@ -151,9 +151,9 @@ export async function run(): Promise<Record<string, number>> {
         if (pageCdp) { await pageCdp.send('Profiler.enable'); await pageCdp.send('Profiler.setSamplingInterval', { interval: 200 }); await pageCdp.send('Profiler.start'); }
         // This process (bench, Vite, relay) and its children (Chromium's whole tree).
         const c0 = treeCpuMs(process.pid);
-        const perProcess0 = profiling ? treeCpuByProcess(process.pid) : undefined;
+        const perProcess0 = treeCpuByProcess(process.pid);
         const threads0 = new Map<number, Map<string, number>>();
-        if (perProcess0) for (const [pid, p] of perProcess0) if (p.label === 'renderer') threads0.set(pid, threadCpuMs(pid));
+        for (const [pid, p] of perProcess0) if (p.label === 'renderer') threads0.set(pid, threadCpuMs(pid));
         const ms = await joiner.evaluate((n) => window.sync.waitForOps(n), backup.ops);
         const cpu = treeCpuMs(process.pid) - c0;
         // Shown is not yet stored: the rest of the IndexedDB writes is the
@@ -167,9 +167,10 @@ export async function run(): Promise<Record<string, number>> {
         console.error(`[catchup] ${backup.ops} ops: run ${r + 1}/${RUNS} ${ms.toFixed(0)} ms = ${Math.round(backup.ops / (ms / 1000))} ops/s; ` +
           `CPU of browser + relay ${Math.round(cpu)} ms = ${Math.round((cpu * 1000) / backup.ops)} µs/op; ` +
           `durable after ${durableMs.toFixed(0)} ms = ${Math.round(backup.ops / (durableMs / 1000))} ops/s, ${Math.round((durableCpu * 1000) / backup.ops)} µs/op (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
-        if (profiling) {
+        {
+          // Where the CPU went: per process, and per thread of each renderer (CPU time from /proc, cheap enough for every run).
           const after = treeCpuByProcess(process.pid);
-          const rows = [...after].map(([pid, p]) => ({ pid, label: p.label, usPerOp: Math.round(((p.cpu - (perProcess0!.get(pid)?.cpu ?? 0)) * 1000) / backup.ops) }))
+          const rows = [...after].map(([pid, p]) => ({ pid, label: p.label, usPerOp: Math.round(((p.cpu - (perProcess0.get(pid)?.cpu ?? 0)) * 1000) / backup.ops) }))
             .filter((r) => r.usPerOp > 0).sort((a, b) => b.usPerOp - a.usPerOp);
           console.error(`[catchup] CPU per process, µs/op: ${rows.map((r) => `${r.label}(${r.pid}) ${r.usPerOp}`).join(', ')}`);
           for (const [pid, before] of threads0) {
@@ -177,6 +178,8 @@ export async function run(): Promise<Record<string, number>> {
               .filter(([, us]) => us > 0).sort((a, b) => b[1] - a[1]);
             if (perThread.length > 0) console.error(`[catchup]   renderer(${pid}) threads, µs/op: ${perThread.map(([n, us]) => `${n} ${us}`).join(', ')}`);
           }
+        }
+        if (profiling) {
           mkdirSync(PROFILE_DIR, { recursive: true });
           writeFileSync(join(PROFILE_DIR, `joiner-${size}.cpuprofile`), JSON.stringify(await joinerProfile!.stop()));
           writeFileSync(join(PROFILE_DIR, `holder-${size}.cpuprofile`), JSON.stringify(await holderProfile!.stop()));
