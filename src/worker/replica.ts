@@ -171,14 +171,28 @@ export class Replica implements SyncHost {
     let t = clock();
     // The stories as the snapshot's prefix had them, then the tail's ops folded in as live ones are.
     let cached = cachedBoard(log.derived, log.restored);
+    // The page may show a cached view of fewer records than the log holds (the
+    // log's last edits came after it): the board at that view is the cached
+    // stories with the tail's first ops folded in, taken before the rest (REPL15).
+    const viewAt = options.viewCacheCovers;
+    const split = viewAt !== undefined && viewAt >= log.restored && viewAt <= log.aligned ? viewAt - log.restored : -1;
     try {
       replica.index = new BoardIndex(replica.doc, cached);
-      if (cached !== undefined && log.applied.length > 0) replica.index.update(log.applied, options.now());
+      const applied = log.applied;
+      if (cached !== undefined && applied.length > 0) {
+        const cut = split >= 0 && split < applied.length ? split : applied.length;
+        if (cut > 0) replica.index.update(applied.slice(0, cut), options.now());
+        if (cut < applied.length) {
+          replica.viewBase = { upTo: viewAt!, view: replica.index.view, meta: replica.index.meta() };
+          replica.index.update(applied.slice(cut), options.now());
+        }
+      }
     } catch (e) {
       // A cache that passed its checks but cannot be folded: read the stories from the state (it is only a cache).
       if (cached === undefined) throw e;
       console.warn(`[huskies] the board kept with the snapshot is not used: ${e instanceof Error ? e.message : String(e)}`);
       cached = undefined;
+      replica.viewBase = undefined;
       replica.index = new BoardIndex(replica.doc);
     }
     log.openMs[cached !== undefined ? 'boardIndexCached' : 'boardIndex'] = clock() - t;
@@ -186,8 +200,8 @@ export class Replica implements SyncHost {
     replica.scheduleAutomations('all');
     log.openMs['automations'] = clock() - t;
     // The cached view covers exactly this state: a page that shows it needs only the changes from here (REPL15).
-    if (options.viewCacheCovers !== undefined && options.viewCacheCovers === replica.doc.opCount) {
-      replica.viewBase = { upTo: options.viewCacheCovers, view: replica.index.view, meta: replica.index.meta() };
+    if (replica.viewBase === undefined && viewAt !== undefined && viewAt === replica.doc.opCount) {
+      replica.viewBase = { upTo: viewAt, view: replica.index.view, meta: replica.index.meta() };
     }
     log.openMs['total'] = Object.values(log.openMs).reduce((a, b) => a + b, 0);
     replica.opened = { openedFrom: log.restored > 0 || log.ignored === null ? 'snapshot' : 'log', ignored: log.ignored, restoredOps: log.restored, replayedOps: log.tail.length, openMs: log.openMs };

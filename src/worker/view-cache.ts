@@ -8,8 +8,9 @@
 // 10 MB view of 10,000 stories takes longer than painting it). Like the snapshot it is
 // derived and never trusted over the log: it names the log record it
 // covers up to (`upTo`, `lastId`), carries a version and a checksum, and is
-// used only when it is intact and the log ends exactly at its `lastId` (the
-// log is append-only, so that pins the records it covers). Anything else is refused
+// used only when it is intact and its `lastId` is in the log at most
+// VIEW_TAIL_MAX records from the end (the log is append-only, so that pins
+// the records it covers). Anything else is refused
 // with a reason, and the page waits for the worker's own full patch, which
 // always follows and replaces the cached one.
 import { STAGES, type BoardMeta, type BoardView, type Stage, type StoryView } from '../pipeline/index.js';
@@ -87,6 +88,13 @@ export function viewRecord(json: string, upTo: number, lastId: string | null, bo
   return { version: VIEW_CACHE_VERSION, upTo, lastId, json, sum: viewChecksum(json), ...(board === undefined ? {} : { board }) };
 }
 
+/**
+ * Most log records after the cached view's that still let a page show it
+ * (REPL15): fewer than the snapshot keeper's write threshold (1,000 records),
+ * so the worker folds them from the snapshot's tail and can tell what they changed.
+ */
+export const VIEW_TAIL_MAX = 500;
+
 /** Stories per part of `wholeBoardJson`: ~250 KB of JSON, ~5 ms to serialise (a keypress waits at most that long). */
 export const WHOLE_BOARD_PART = 250;
 
@@ -117,8 +125,8 @@ function isStoredBoardView(x: unknown): x is StoredBoardView {
 
 /**
  * Reads the cached view and checks it against the log (REPL15): the right
- * version, an intact checksum, and a log that ends exactly at its `lastId`
- * with `upTo` records. Never throws: a refusal carries its reason.
+ * version, an intact checksum, and a log that holds its `lastId` with at
+ * most VIEW_TAIL_MAX records after it. Never throws: a refusal carries its reason.
  */
 export async function readViewCache(store: OpStore, meta: MetaStore, now: () => number = () => 0): Promise<CachedView> {
   try {
@@ -134,7 +142,9 @@ export async function readViewCache(store: OpStore, meta: MetaStore, now: () => 
     // records the view covers. (No count(): IndexedDB counts by walking every key.)
     const after = await store.loadAfter(raw.lastId);
     if (after === undefined) return { ok: false, reason: 'it does not match the log (its last record is not in this log)' };
-    if (after.length > 0) return { ok: false, reason: `the log has changed since it was written (${after.length} records after it)` };
+    // A few records after it (the last edits before a close, made within the
+    // keeper's quiet spell) leave it usable: the worker sends what they changed.
+    if (after.length > VIEW_TAIL_MAX) return { ok: false, reason: `the log has changed since it was written (${after.length} records after it)` };
     // Checked last: the cheapest refusals above need no pass over 10 MB.
     if (viewChecksum(raw.json) !== raw.sum) return { ok: false, reason: 'checksum mismatch (damaged or truncated)' };
     return { ok: true, json: raw.json, upTo: raw.upTo, board: raw.board, ms: { read: t1 - t0, check: now() - t1 } };
