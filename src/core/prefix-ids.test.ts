@@ -1,7 +1,7 @@
 // A restored prefix's op ids are found by position (CORE16): every id of the
 // prefix, nothing else — also among ids that share their leading digits.
 import { describe, expect, test } from 'vitest';
-import { PrefixIds, lead36Bytes } from './prefix-ids.js';
+import { PrefixIds, lead36Bytes, scanPrefix } from './prefix-ids.js';
 import { Prng } from '../../tests/support/prng.js';
 
 const hex = (rng: Prng, n: number) => Array.from({ length: n }, () => '0123456789abcdef'[rng.int(16)]).join('');
@@ -32,6 +32,20 @@ describe('[CORE16] prefix ids', () => {
     const ids = new PrefixIds(entries, entries.length, leads);
     entries.forEach((e, i) => expect(ids.find(e.id)).toBe(i));
     expect(ids.find(hex(rng, 64))).toBeUndefined();
+  });
+
+  test('a scan (the first lookups after a restore) answers as the table does, with or without leading digits from bytes', () => {
+    const rng = new Prng(12);
+    const lead = hex(rng, 12);
+    const entries = Array.from({ length: 2_000 }, (_, i) => ({ id: i % 3 ? hex(rng, 64) : lead + hex(rng, 52) }));
+    const bytes = new TextEncoder().encode(entries.map((e) => e.id).join(''));
+    const leads = Float64Array.from(entries, (_, i) => lead36Bytes(bytes, i * 64));
+    const table = new PrefixIds(entries, 1_500);
+    const probes = [...entries.map((e) => e.id), hex(rng, 64), lead + hex(rng, 52), '', 'xyz'];
+    for (const id of probes) {
+      expect(scanPrefix(entries, 1_500, leads, id), id).toBe(table.find(id));
+      expect(scanPrefix(entries, 1_500, undefined, id), id).toBe(table.find(id));
+    }
   });
 
   test('long prefixes keep exact positions (more position bits, fewer lead bits)', () => {
