@@ -235,9 +235,10 @@ export class DocState {
       if (op.refsCausal !== true && (!isCausal(op, a.obj) || (second !== undefined && !isCausal(op, second)))) {
         return `action ${i} refers to an op outside its dependencies`;
       }
-      // The Map directly (a method call here is not inlined: check is large); the table only while a restore is not all decoded.
-      const existing = this.containers.map.get(a.obj) ?? (this.containers.undecoded === 0 ? undefined : this.containers.get(a.obj));
-      const target: Pending | undefined = existing ?? newContainers?.get(a.obj) ?? pending?.containers.get(a.obj);
+      // The Map directly (a method call here is not inlined: check is large); what this op made before the
+      // restored table, which finds its new ids only after a lookup of this op's id among the restored ops.
+      const target: Pending | undefined = this.containers.map.get(a.obj) ?? newContainers?.get(a.obj)
+        ?? (this.containers.undecoded === 0 ? undefined : this.containers.get(a.obj)) ?? pending?.containers.get(a.obj);
       if (target === undefined) return `action ${i}: unknown container`;
       if (a.type === 'set') {
         if (target.kind !== 'map') return `action ${i}: set on a list`;
@@ -246,7 +247,7 @@ export class DocState {
         if (target.kind !== 'list') return `action ${i}: ${a.type} on a map`;
         const ref = second!;
         if (!(a.type === 'ins' && ref === HEAD)) {
-          const inList = this.listOf(ref) === a.obj || newElems?.get(ref) === a.obj || pending?.elems.get(ref) === a.obj;
+          const inList = newElems?.get(ref) === a.obj || this.listOf(ref) === a.obj || pending?.elems.get(ref) === a.obj;
           if (!inList) return `action ${i}: element not in that list`;
         }
       }
