@@ -104,9 +104,17 @@ export async function openLog(store: OpStore, meta: MetaStore, makeDoc: () => Do
   // or replay hold this thread — the page paints while the document restores.
   if (before) { await before.catch(() => undefined); lap('viewFirst'); }
   let bytes: Uint8Array | undefined;
+  let tailRead: Promise<StoredOp[] | undefined> | undefined;
   try {
     raw = await meta.get(SNAPSHOT_KEY);
-    if (isStoredSnapshot(raw)) bytes = raw.bytes instanceof Uint8Array ? raw.bytes : new Uint8Array(await raw.bytes.arrayBuffer());
+    if (isStoredSnapshot(raw)) {
+      // The tail is what the log holds after the snapshot's last record: read
+      // while the snapshot is read and restored, not after.
+      const lastId = raw.lastId;
+      tailRead = lastId === null ? store.loadAll() : store.loadAfter(lastId);
+      tailRead.catch(() => undefined); // awaited below, if the snapshot is used
+      bytes = raw.bytes instanceof Uint8Array ? raw.bytes : new Uint8Array(await raw.bytes.arrayBuffer());
+    }
   } catch (e) {
     ignored = `could not read it: ${e instanceof Error ? e.message : String(e)}`;
   }
@@ -119,9 +127,8 @@ export async function openLog(store: OpStore, meta: MetaStore, makeDoc: () => Do
       if (!restored.ok) ignored = restored.reason;
       else if (restored.ops !== raw.upTo) ignored = `it holds ${restored.ops} ops but claims ${raw.upTo}`;
       else {
-        // The tail is what the log holds after the snapshot's last record: if
-        // the log has no such record, the snapshot is not of this log.
-        const tail = raw.lastId === null ? await store.loadAll() : await store.loadAfter(raw.lastId);
+        // If the log has no record with the snapshot's last id, the snapshot is not of this log.
+        const tail = await tailRead!;
         lap('readTail');
         if (tail === undefined || (raw.lastId === null) !== (raw.upTo === 0)) {
           ignored = (await store.count()) < raw.upTo ? 'the log is shorter than the snapshot' : 'it does not match the log (another log, or the log was replaced)';
