@@ -38,6 +38,7 @@ import { LIMITS, ROOT, actionObjId, isObjIdForm, parseObjId, type ObjId, type Op
 import type { Stamp } from './stamp.js';
 import { ListElement, RgaList } from './list.js';
 import { lead36Bytes } from './prefix-ids.js';
+import { IntTable } from './int-table.js';
 import { LwwMap } from './lww-map.js';
 import { FORBIDDEN_KEYS, type Container, type ContainerHeader, type ContainerSource } from './state.js';
 
@@ -408,8 +409,9 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
     kinds: new Uint8Array(containerCount),
     parents: new Int32Array(containerCount),
     depths: new Uint8Array(containerCount),
-    ordinal: new Map(),
-    elementList: new Map(),
+    ordinal: new IntTable(containerCount),
+    // Elements: about as many as containers on a board (sized once; it grows past that).
+    elementList: new IntTable(containerCount),
   };
   // Values that name containers (key, kind byte), checked once every container is scanned.
   const made: number[] = [];
@@ -426,10 +428,7 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
       parent = parentKey === NONE ? -1 : (layout.ordinal.get(parentKey) ?? -1);
       if (parent < 0 || depth !== layout.depths[parent]! + 1 || depth > LIMITS.maxDepth) throw new Refused('a container without a restored parent');
     }
-    // One hash per key: a key seen before leaves the size as it was.
-    const size = layout.ordinal.size;
-    layout.ordinal.set(key, n);
-    if (layout.ordinal.size === size) throw new Refused('a repeated container');
+    if (!layout.ordinal.add(key, n)) throw new Refused('a repeated container');
     layout.keys[n] = key;
     layout.kinds[n] = kindByte;
     layout.parents[n] = parent;
@@ -447,9 +446,7 @@ function decode(r: Reader, options: DocumentOptions): SnapshotRestore {
         const k = stampKey();
         const tombstone = r.byte();
         if (tombstone > 1) throw new Refused('bad tombstone flag');
-        const size = layout.elementList.size;
-        layout.elementList.set(k, n * 2 + tombstone);
-        if (layout.elementList.size === size) throw new Refused('a list element in two lists');
+        if (!layout.elementList.add(k, n * 2 + tombstone)) throw new Refused('a list element in two lists');
         const tag = valueTag();
         if (tag === 5 || tag === 6) made.push(k, tag - 5);
       }
@@ -527,9 +524,9 @@ interface ContainerLayout {
   /** The parent's ordinal; −1 for the root. */
   readonly parents: Int32Array;
   readonly depths: Uint8Array;
-  readonly ordinal: Map<number, number>;
+  readonly ordinal: IntTable;
   /** An element's key → the ordinal of its list × 2, + 1 for a tombstone. */
-  readonly elementList: Map<number, number>;
+  readonly elementList: IntTable;
 }
 
 /**
