@@ -657,7 +657,7 @@ class SnapshotContainers implements ContainerSource {
     for (let e = r.uvarint(), i = 0; i < e; i++) {
       const s = this.stamp();
       const deleted = r.byte() === 1;
-      const el = new ListElement(actionObjId(s.op, s.index), s, this.value(), undefined);
+      const el = new ListElement(undefined, s, this.value(), undefined);
       el.deleted = deleted;
       els.push(el);
     }
