@@ -460,7 +460,12 @@ export class Document {
   private prefixPosition(id: OpId): number | undefined {
     if (this.prefixIds === undefined) {
       // The first lookups (an open's short tail) scan; the table pays from there on.
-      if (++this.prefixScans <= PREFIX_SCANS) return scanPrefix(this.entries, this.prefixLength, this.prefixLeads, id);
+      if (++this.prefixScans <= PREFIX_SCANS) {
+        // A found id is remembered (an op's prev and deps are looked up more than once).
+        const at = scanPrefix(this.entries, this.prefixLength, this.prefixLeads, id);
+        if (at !== undefined) this.positions.set(id, at);
+        return at;
+      }
       this.prefixIds = new PrefixIds(this.entries, this.prefixLength, this.prefixLeads);
       this.prefixLeads = undefined;
     }
