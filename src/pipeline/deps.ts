@@ -19,7 +19,8 @@ export function cycleComponents(ids: Iterable<string>, succ: (id: string) => rea
   const result = new Map<string, string>();
   let counter = 0;
   for (const root of ids) {
-    if (index.has(root)) continue;
+    // A story with no dependencies is in no cycle (most stories): no walk from it.
+    if (index.has(root) || (succ(root)?.length ?? 0) === 0) continue;
     const work: { v: string; next: readonly string[]; i: number }[] = [];
     const push = (v: string) => {
       index.set(v, counter); low.set(v, counter); counter++;
@@ -31,7 +32,8 @@ export function cycleComponents(ids: Iterable<string>, succ: (id: string) => rea
       const top = work[work.length - 1]!;
       if (top.i < top.next.length) {
         const w = top.next[top.i++]!;
-        if (succ(w) === undefined) continue;
+        // Nor is one that depends on nothing: a sink cannot lower anyone's link.
+        if ((succ(w)?.length ?? 0) === 0) continue;
         if (!index.has(w)) push(w);
         else if (onStack.has(w)) low.set(top.v, Math.min(low.get(top.v)!, index.get(w)!));
         continue;
