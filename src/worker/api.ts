@@ -51,7 +51,7 @@ export type SubscriberMessage =
   | { readonly kind: 'status'; readonly value: ReplicaStatus }
   | { readonly kind: 'sessions'; readonly value: SessionRow[] };
 
-/** How long after a subscribe that sent only the changes since the cached view the worker checks that view against its own (REPL15). */
+/** How long without page commands (and at least after a subscribe that sent only the changes since the cached view) before the worker checks that view against its own (REPL15). */
 export const SETTLE_VIEW_MS = 1_000;
 
 /** Stories per part of the first board patch (subscribe): ~1 MB of JSON. */
@@ -146,7 +146,6 @@ export function createWorkerApi(options: { readonly firstPart?: number; readonly
   const setView = (v: CachedView) => { if (cachedView === undefined) { cachedView = v; viewBoard = v.ok ? v.board : undefined; markViewRead!(); } };
   /** The cached whole board handed to the page, kept to check it against the worker's own (REPL15). */
   let viewBoard: Blob | string | undefined;
-  const later = timerSchedule();
   const need = (): Replica => {
     if (!replica) throw new Error('the replica is not open');
     return replica;
@@ -263,8 +262,8 @@ export function createWorkerApi(options: { readonly firstPart?: number; readonly
       const delta = have === undefined ? undefined : r.patchSince(have);
       if (delta) {
         send({ kind: 'first', json: JSON.stringify(delta), last: true });
-        // After the open's rush: the check reads and serialises 10 MB.
-        later(() => void r.settleCachedView(board), SETTLE_VIEW_MS);
+        // After the open's rush, and not while the person works: the check reads and serialises 10 MB.
+        r.whenPageIdle(SETTLE_VIEW_MS, () => void r.settleCachedView(board));
         return;
       }
       void r.settleCachedView();

@@ -297,6 +297,7 @@ export class Replica implements SyncHost {
    * changes nothing.
    */
   command(cmd: Command, fromPage = false): Promise<string | null> {
+    if (fromPage) this.pageCommandAt = this.options.now();
     return this.serial(async () => {
       let counted = !fromPage;
       const count = () => { if (!counted) { counted = true; this.pageCommands++; } };
@@ -532,6 +533,9 @@ export class Replica implements SyncHost {
     for (const l of this.boardListeners) l(patch);
   }
 
+  /** When the page last sent a command (wall clock; −∞ before the first). */
+  private pageCommandAt = -Infinity;
+
   /** The board-level data of the last incremental patch (a full patch goes to one new subscriber only). */
   private sentMeta: BoardMeta | undefined;
 
@@ -588,6 +592,20 @@ export class Replica implements SyncHost {
     console.warn('[huskies] the cached board differed from the worker\'s own view of the same ops; the page now shows the worker\'s');
     if (!this.closed) { const full = this.fullPatch(); for (const l of this.boardListeners) l(full); }
     return false;
+  }
+
+  /**
+   * Runs `task` once the page has sent no command for `quietMs` (at the
+   * earliest `quietMs` from now): background work that reads the whole board
+   * (REPL15's check) stays out of a person's first moves after an open.
+   */
+  whenPageIdle(quietMs: number, task: () => void): void {
+    const check = () => {
+      if (this.closed) return;
+      const idle = this.options.now() - this.pageCommandAt;
+      if (idle >= quietMs) task(); else this.options.schedule(check, quietMs - idle);
+    };
+    this.options.schedule(check, quietMs);
   }
 
   /** The current board view. */

@@ -229,6 +229,28 @@ describe('board-view cache', () => {
     opened.close();
   });
 
+  test('[REPL15] background work waits until the page has sent no command for the quiet time', async () => {
+    const clock = new ManualClock();
+    const { r, ids } = await board(clock);
+    const ran: number[] = [];
+    r.whenPageIdle(1_000, () => ran.push(clock.now()));
+    const start = clock.now();
+    clock.advance(600);
+    await r.command({ type: 'edit', storyId: ids[0]!, patch: { title: 'busy' } }, true);
+    clock.advance(400); // a second after the call, but 400 ms after a command
+    expect(ran).toEqual([]);
+    clock.advance(599);
+    expect(ran).toEqual([]);
+    clock.advance(1);
+    expect(ran).toEqual([start + 1_600]);
+    // Commands that are not the page's (sync, automations) do not hold it back.
+    r.whenPageIdle(1_000, () => ran.push(clock.now()));
+    await r.command({ type: 'edit', storyId: ids[1]!, patch: { title: 'remote' } });
+    clock.advance(1_000);
+    expect(ran).toEqual([start + 1_600, start + 2_600]);
+    r.close();
+  });
+
   test('[REPL15] a cached board that differs from the worker\'s own view is replaced by the full board', async () => {
     const clock = new ManualClock();
     const { store, r } = await board(clock);
