@@ -19,41 +19,39 @@ const minOf = (s: Set<ObjId> | undefined): ObjId | undefined => { let m: ObjId |
 
 /** A batch that rebuilds more stories than this is a bulk one (a catch-up, an import): its columns sort once, later. */
 const BULK_STORIES = 16;
-/** Removed views a column holds back before it sorts anyway (bounds the replaced views it keeps alive). */
-const MAX_GONE = 4096;
 
 /**
  * One stage's stories in board order (rank, then id, then element: PIPE5).
  * A small batch moves each story by a binary search and a splice. A bulk
- * batch only notes what it adds and removes, and the column sorts once when
- * it is next read: a splice per story into a 10,000-story column was ~12 %
- * of a catch-up's replica worker (CPU profile, 100,000-op room).
+ * batch only notes each story's view now (or that it left), by element, and
+ * the column sorts once when it is next read: a splice per story into a
+ * 10,000-story column was ~12 % of a catch-up's replica worker (CPU profile,
+ * 100,000-op room).
  */
 class Column {
   private items: StoryView[] = [];
-  private added: StoryView[] = [];
-  /** Views removed while changes are held (each view object is in a column at most once). */
-  private readonly gone = new Set<StoryView>();
+  /** Held changes by element: its view in this column now, or null when it left. */
+  private readonly held = new Map<ObjId, StoryView | null>();
 
   /** The stories in order. */
   get sorted(): readonly StoryView[] {
-    if (this.added.length > 0 || this.gone.size > 0) this.settle();
+    if (this.held.size > 0) this.settle();
     return this.items;
   }
 
   put(v: StoryView, bulk: boolean): void {
-    if (bulk || this.holding) { this.added.push(v); return; }
+    if (bulk || this.held.size > 0) { this.held.set(v.elem, v); return; }
     this.items.splice(this.at(v), 0, v);
   }
 
   drop(v: StoryView, bulk: boolean): void {
-    if (bulk || this.holding) { this.gone.add(v); if (this.gone.size > MAX_GONE) this.settle(); return; }
+    if (bulk || this.held.size > 0) {
+      const now = this.held.get(v.elem);
+      if (now === undefined || now === v) this.held.set(v.elem, null);
+      return;
+    }
     const i = this.at(v);
     if (this.items[i] === v) this.items.splice(i, 1);
-  }
-
-  private get holding(): boolean {
-    return this.added.length > 0 || this.gone.size > 0;
   }
 
   /** Where `v` is or would go (binary search). */
@@ -65,15 +63,14 @@ class Column {
   }
 
   private settle(): void {
-    const gone = this.gone;
-    const keep = (v: StoryView) => !gone.has(v);
-    const items = gone.size > 0 ? this.items.filter(keep) : this.items;
-    for (const v of this.added) if (keep(v)) items.push(v);
+    const held = this.held;
+    // A held element's old view (if any) goes; its view now (if any) comes back.
+    const items = this.items.filter((v) => !held.has(v.elem));
+    for (const v of held.values()) if (v !== null) items.push(v);
     // Sorted already but for the tail: the sort finds the long run and merges the rest into it.
     items.sort(compareRanked);
     this.items = items;
-    this.added = [];
-    gone.clear();
+    held.clear();
   }
 }
 
@@ -329,7 +326,8 @@ export class BoardIndex implements StoryLookup {
 
   private recompute(causes: Map<string, Cause>): BoardEvent[] {
     const events: BoardEvent[] = [];
-    let edges = false;
+    /** Stories whose dependencies changed (their edges in the dependency graph). */
+    const edges: string[] = [];
     const statusChanged: string[] = [];
     for (const id of causes.keys()) {
       const old = this.winners.get(id)?.fields;
@@ -340,7 +338,7 @@ export class BoardIndex implements StoryLookup {
       const oldDeps = old?.dependsOn ?? [];
       const newDeps = now?.dependsOn ?? [];
       if (oldDeps.length !== newDeps.length || oldDeps.some((d, i) => d !== newDeps[i])) {
-        edges = true;
+        edges.push(id);
         for (const d of oldDeps) remove(this.dependents, d, id);
         for (const d of newDeps) add(this.dependents, d, id);
       }
@@ -349,8 +347,11 @@ export class BoardIndex implements StoryLookup {
     const redo = new Map(causes);
     const spread = (id: string, cause: Cause) => { for (const d of this.dependents.get(id) ?? []) if (!redo.has(d)) redo.set(d, cause); };
     for (const id of statusChanged) spread(id, causes.get(id)!);
-    if (edges) {
-      const next = cycleComponents(this.winners.keys(), (id) => this.winners.get(id)?.fields!.dependsOn);
+    if (edges.length > 0) {
+      // A cycle that is new or broken runs through a changed story, and every
+      // other cycle's stories are in `comp`: walking from those finds every
+      // cycle there is now, without a walk of the whole board per batch.
+      const next = cycleComponents([...edges, ...this.comp.keys()], (id) => this.winners.get(id)?.fields!.dependsOn);
       const fallback = causes.values().next().value!;
       for (const id of new Set([...this.comp.keys(), ...next.keys()])) {
         if (this.comp.get(id) === next.get(id)) continue;

@@ -70,6 +70,8 @@ describe('events', () => {
     const index = new BoardIndex(doc);
     const ids = Array.from({ length: 12 }, (_, i) => `S-${i}`);
     const stages = ['backlog', 'current', 'qa', 'merge', 'done'] as const;
+    // The run must form and break dependency cycles (the index finds them from the changed stories only).
+    let cycleSteps = 0, cyclesBroken = 0, lastCyclic = 0;
     for (let step = 0; step < 300; step++) {
       const id = ids[rnd(ids.length)]!;
       const ctx = { author: A.hex, now: step };
@@ -90,9 +92,15 @@ describe('events', () => {
       const events = index.update([unsigned(doc, A.hex, actions)], step);
       const full = readBoard(doc);
       expect(index.view, `seed 42 step ${step}`).toEqual(full);
+      const cyclic = full.stories.filter((st) => st.deps.some((d) => d.status === 'cycle')).length;
+      if (cyclic > 0) cycleSteps++;
+      if (cyclic < lastCyclic) cyclesBroken++;
+      lastCyclic = cyclic;
       const sortE = (es: BoardEvent[]) => es.map((e) => JSON.stringify(e)).sort();
       expect(sortE(events)).toEqual(sortE(diffBoards(before, full, { author: A.hex, at: step })));
     }
+    expect(cycleSteps).toBeGreaterThan(10);
+    expect(cyclesBroken).toBeGreaterThan(0);
   });
 
   test('[PIPE20] big batches (catch-up: many stories per update) still match a full read', () => {
