@@ -176,6 +176,7 @@ export class Replica implements SyncHost {
     // stories with the tail's first ops folded in, taken before the rest (REPL15).
     const viewAt = options.viewCacheCovers;
     const split = viewAt !== undefined && viewAt >= log.restored && viewAt <= log.aligned ? viewAt - log.restored : -1;
+    const keepView = (upTo: number) => { replica.viewBase = { upTo, view: replica.index.view, meta: replica.index.meta() }; };
     try {
       replica.index = new BoardIndex(replica.doc, cached);
       const applied = log.applied;
@@ -183,7 +184,7 @@ export class Replica implements SyncHost {
         const cut = split >= 0 && split < applied.length ? split : applied.length;
         if (cut > 0) replica.index.update(applied.slice(0, cut), options.now());
         if (cut < applied.length) {
-          replica.viewBase = { upTo: viewAt!, view: replica.index.view, meta: replica.index.meta() };
+          keepView(viewAt!);
           replica.index.update(applied.slice(cut), options.now());
         }
       }
@@ -200,9 +201,7 @@ export class Replica implements SyncHost {
     replica.scheduleAutomations('all');
     log.openMs['automations'] = clock() - t;
     // The cached view covers exactly this state: a page that shows it needs only the changes from here (REPL15).
-    if (replica.viewBase === undefined && viewAt !== undefined && viewAt === replica.doc.opCount) {
-      replica.viewBase = { upTo: viewAt, view: replica.index.view, meta: replica.index.meta() };
-    }
+    if (replica.viewBase === undefined && viewAt !== undefined && viewAt === replica.doc.opCount) keepView(viewAt);
     log.openMs['total'] = Object.values(log.openMs).reduce((a, b) => a + b, 0);
     replica.opened = { openedFrom: log.restored > 0 || log.ignored === null ? 'snapshot' : 'log', ignored: log.ignored, restoredOps: log.restored, replayedOps: log.tail.length, openMs: log.openMs };
     if (log.doc.detachedOps > 0) {
