@@ -206,7 +206,7 @@ class Reader {
  * refuses it, and a decoded op whose references all name these skips that
  * test (`refsCausal`).
  */
-class Named {
+class NamedOps {
   readonly at: number[] = [];
   readonly ids: string[] = [];
   outside = false;
@@ -230,7 +230,7 @@ class Named {
   }
 }
 
-function readRef(r: Reader, id: string, zero: string, selfLimit: number, named: Named): string {
+function readRef(r: Reader, id: string, zero: string, selfLimit: number, named: NamedOps): string {
   const tag = r.byte();
   if (tag === 0) return zero;
   if (tag === 1) {
@@ -295,7 +295,7 @@ export function decodeOp(bytes: unknown, trustedId?: string): DecodeResult {
     if (seq < 1 || lamport < 1) return { ok: false, reason: 'seq and lamport start at 1' };
     const prevFlag = r.byte();
     if (prevFlag > 1) return { ok: false, reason: 'bad prev flag' };
-    const named = new Named(bytes);
+    const named = new NamedOps(bytes);
     const prevAt = r.pos;
     const prev = prevFlag === 1 ? r.id() : null;
     if (prev !== null) named.add(prevAt, prev);

@@ -602,7 +602,8 @@ export class Replica implements SyncHost {
     const check = () => {
       if (this.closed) return;
       const idle = this.options.now() - this.pageCommandAt;
-      if (idle >= quietMs) task(); else this.options.schedule(check, quietMs - idle);
+      // A wall clock set back (idle < 0) cannot say how long it has been: the task runs.
+      if (idle >= quietMs || idle < 0) task(); else this.options.schedule(check, quietMs - idle);
     };
     this.options.schedule(check, quietMs);
   }
