@@ -229,10 +229,12 @@ export class DocState {
     let newContainers: Map<ObjId, Pending> | undefined;
     let newElems: Map<ObjId, ObjId> | undefined;
     const actions = op.actions;
+    // The decoder already checked the references of a decoded op (refsCausal).
+    const refsChecked = op.refsCausal === true;
     for (let i = 0; i < actions.length; i++) {
       const a = actions[i]!;
       const second = a.type === 'ins' ? a.after : a.type === 'del' ? a.elem : undefined;
-      if (op.refsCausal !== true && (!isCausal(op, a.obj) || (second !== undefined && !isCausal(op, second)))) {
+      if (!refsChecked && (!isCausal(op, a.obj) || (second !== undefined && !isCausal(op, second)))) {
         return `action ${i} refers to an op outside its dependencies`;
       }
       // The Map directly (a method call here is not inlined: check is large); what this op made before the
