@@ -125,9 +125,9 @@ export class Document {
   readonly state = new DocState();
   /** The applied ops in insertion order. */
   private readonly entries: Entry[] = [];
-  /** Op id → position in `entries`, for the ops applied here (not those of a restored prefix). */
+  /** Op id → position in `entries`, for the ops applied here (and the few prefix ops a scan found before `prefixIds` exists). */
   private readonly positions = new Map<OpId, number>();
-  /** A restored prefix's ops: entries [0, prefixLength), found by `prefixIds` (built on first use). */
+  /** A restored prefix's ops: entries [0, prefixLength), found by a scan, then by `prefixIds` (built at the PREFIX_SCANS + 1st lookup). */
   private prefixLength = 0;
   private prefixIds: PrefixIds | undefined;
   /** The prefix ids' leading digits as numbers, read from a snapshot's bytes (PrefixIds); dropped once the table is built. */

@@ -75,9 +75,10 @@ export interface WorkerApi {
    * one copy, JSON.parse on the page is faster than cloning 10,000 story
    * objects, and the page parses a part while the worker serialises the next.
    * `have`: the page already shows the whole board of the cached view of
-   * that many log records (REPL15); when this worker opened at exactly that
-   * view, the first patch is only what changed since (not full, one part),
-   * and the cached board is checked against the worker's own a moment later.
+   * that many log records (REPL15); when this worker kept the board at that
+   * view as it opened (at it, or past it by its snapshot's tail), the first
+   * patch is only what changed since (not full, one part), and the cached
+   * board is checked against the worker's own once the page is idle a second.
    */
   subscribe(port: MessagePort, have?: number): Promise<void>;
   command(cmd: Command): Promise<CommandResult>;

@@ -171,17 +171,18 @@ export class Replica implements SyncHost {
     let t = clock();
     // The stories as the snapshot's prefix had them, then the tail's ops folded in as live ones are.
     let cached = cachedBoard(log.derived, log.restored);
-    // The page may show a cached view of fewer records than the log holds (the
-    // log's last edits came after it): the board at that view is the cached
-    // stories with the tail's first ops folded in, taken before the rest (REPL15).
     const viewAt = options.viewCacheCovers;
-    const split = viewAt !== undefined && viewAt >= log.restored && viewAt <= log.aligned ? viewAt - log.restored : -1;
     const keepView = (upTo: number) => { replica.viewBase = { upTo, view: replica.index.view, meta: replica.index.meta() }; };
     try {
       replica.index = new BoardIndex(replica.doc, cached);
       const applied = log.applied;
       if (cached !== undefined && applied.length > 0) {
-        const cut = split >= 0 && split < applied.length ? split : applied.length;
+        // The page may show a cached view of fewer records than the log holds
+        // (the log's last edits came after it): the board at that view is the
+        // cached stories with the tail's first ops folded in, kept before the
+        // rest is folded (REPL15). `aligned`: those records applied in log order.
+        const inTail = viewAt !== undefined && viewAt >= log.restored && viewAt <= log.aligned && viewAt - log.restored < applied.length;
+        const cut = inTail ? viewAt - log.restored : applied.length;
         if (cut > 0) replica.index.update(applied.slice(0, cut), options.now());
         if (cut < applied.length) {
           keepView(viewAt!);
@@ -546,7 +547,8 @@ export class Replica implements SyncHost {
   /**
    * What changed since the board the cached view of `upTo` log records
    * shows (REPL15): a page that shows that view needs only this. Undefined
-   * unless this replica opened at exactly that view (and has not settled it).
+   * unless this replica kept the board at that view when it opened (at it,
+   * or past it by records of its snapshot's tail) and has not settled it.
    */
   patchSince(upTo: number): BoardPatch | undefined {
     const base = this.viewBase;
