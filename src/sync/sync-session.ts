@@ -15,11 +15,22 @@ import { Listeners, TransportClosedError, type Transport } from './transport.js'
 
 export type SessionState = 'connecting' | 'syncing' | 'live' | 'closed';
 
+/** A catch-up's progress in whole percent (SYNC16); 100 once `received` reaches `expected`. */
+export function progressPercent(received: number, expected: number): number {
+  return expected <= 0 ? 0 : Math.floor((100 * Math.min(received, expected)) / expected);
+}
+
 export interface SessionStats {
   /** Ops handed to the transport. */
   readonly sent: number;
   /** Ops received in `ops` messages. */
   readonly received: number;
+  /**
+   * The catch-up's size as the peer's hello announced it (SYNC16): the ops
+   * its version vector has beyond the one this side sent; 0 before its hello.
+   * Forks the vector cannot express come on top (SYNC5), so `received` may pass it.
+   */
+  readonly expected: number;
   /** Ops waiting to be handed to the transport (catch-up, answers and live). */
   readonly queued: number;
   readonly badFrames: number;
@@ -67,6 +78,7 @@ export class SyncSession {
   private readonly assembler = new ChunkAssembler();
   private readonly stateListeners = new Listeners<[SessionState, string | undefined]>();
   private readonly presenceListeners = new Listeners<[{ name: string; state: string }]>();
+  private readonly progressListeners = new Listeners<[]>();
   private readonly unsubscribe: (() => void)[] = [];
   private inbox: Promise<void> = Promise.resolve();
   private readonly receiving: Promise<void>[] = [];
@@ -86,7 +98,11 @@ export class SyncSession {
   private peerReplicaId: string | undefined;
   private peerName: string | undefined;
   private readonly wanted = new Set<string>();
-  private counts = { sent: 0, received: 0, badFrames: 0 };
+  /** The version vector this side's hello sent: what the peer's catch-up is measured against (SYNC16). */
+  private sentVector: Record<string, number> = Object.create(null) as Record<string, number>;
+  private counts = { sent: 0, received: 0, expected: 0, badFrames: 0 };
+  /** The catch-up's percent last reported to onProgress listeners. */
+  private percent = 0;
   private lastBadReason: string | undefined;
 
   constructor(private readonly host: SyncHost, private readonly transport: Transport, options: SyncSessionOptions = {}) {
@@ -113,6 +129,7 @@ export class SyncSession {
       this.host.onApplied((ops, origin) => this.onApplied(ops, origin)),
     );
     const vv = Object.entries(this.host.versionVector()).slice(0, MAX_AUTHORS);
+    for (const [author, seq] of vv) this.sentVector[author] = seq;
     const name = this.opts.name;
     this.send({ type: 'hello', replicaId: this.host.replicaId, ...(name === undefined ? {} : { name }), versionVector: vv, heads: this.host.heads().slice(0, MAX_HEADS) });
   }
@@ -138,6 +155,15 @@ export class SyncSession {
   /** Subscribes to state changes (connecting → syncing → live → closed, SYNC12). */
   onStateChange(listener: (state: SessionState, reason?: string) => void): () => void {
     return this.stateListeners.add(listener);
+  }
+
+  /**
+   * Called while the session is syncing, each time a received `ops` message
+   * brings its catch-up to a new percent (SYNC16): at most ~100 calls for a
+   * catch-up of any size. `stats()` then has `received` against `expected`.
+   */
+  onProgress(listener: () => void): () => void {
+    return this.progressListeners.add(listener);
   }
 
   /** Subscribes to the peer's presence messages. */
@@ -205,7 +231,12 @@ export class SyncSession {
         this.peerReplicaId = msg.replicaId;
         if (msg.name !== undefined) this.peerName = msg.name;
         const vv: Record<string, number> = Object.create(null) as Record<string, number>;
-        for (const [author, seq] of msg.versionVector) vv[author] = seq;
+        let expected = 0;
+        for (const [author, seq] of msg.versionVector) {
+          vv[author] = seq;
+          expected += Math.max(0, seq - (this.sentVector[author] ?? 0)); // SYNC16: what its catch-up will bring
+        }
+        this.counts.expected = expected;
         this.setState('syncing');
         for (const op of this.host.opsFor(vv)) this.stream.push(op);
         this.pendingHeads = true;
@@ -214,6 +245,10 @@ export class SyncSession {
       }
       case 'ops': {
         this.counts.received += msg.ops.length;
+        if (this.state === 'syncing') {
+          const percent = progressPercent(this.counts.received, this.counts.expected);
+          if (percent !== this.percent) { this.percent = percent; this.progressListeners.emit(); }
+        }
         // Hand the batch over without waiting for it to apply, so verification of
         // the next batches overlaps (the host applies in call order); a window
         // of MAX_RECEIVING batches bounds the memory this may hold.

@@ -1,9 +1,9 @@
 // The UI's board model without a browser: patches, column order, drop ranks
 // and filters (docs/SPEC.md UI3, UI4, UI10).
 import { describe, expect, test } from 'vitest';
-import { BoardMirror, ColumnFilter, emptyColumns, filterColumns, groupByStage, matches, NO_FILTER, positionBefore, predictMove, rankAt, type Columns, type Filter } from './board-model.js';
+import { BoardMirror, ColumnFilter, emptyColumns, filterColumns, groupByStage, matches, NO_FILTER, positionBefore, predictMove, rankAt, syncProgress, syncProgressText, type Columns, type Filter } from './board-model.js';
 import { STAGES } from './replica-client.js';
-import type { BoardPatch, StoryView } from './replica-client.js';
+import type { BoardPatch, SessionRow, StoryView } from './replica-client.js';
 
 const story = (id: string, rank: string, extra: Partial<StoryView> = {}): StoryView => ({
   id, rank, elem: `e-${id}`, list: 'l', kind: 'story', title: `title ${id}`, description: '', criteria: [], stage: 'backlog',
@@ -206,5 +206,17 @@ describe('board model', () => {
     expect(matches(s, { ...NO_FILTER, blocked: true, ready: true })).toBe(false);
     const cols = { ...emptyColumns(), backlog: [s] };
     expect(filterColumns(cols, NO_FILTER)).toBe(cols);
+  });
+
+  test('[UI18][SYNC16] the catch-up in progress sums the sessions still syncing, never past what they announced', () => {
+    const row = (id: string, name: string, state: SessionRow['state'], received: number, expected: number): SessionRow =>
+      ({ id, name, via: 'webrtc', frames: 'worker', state, sent: 0, received, expected, queued: 0 });
+    const status = (...sessions: SessionRow[]) => sessions;
+    expect(syncProgress(undefined)).toBeNull();
+    // Live, or syncing with nothing announced (the peer had nothing we lacked): nothing to show.
+    expect(syncProgress(status(row('p1', 'Ada', 'live', 500, 500), row('p2', 'Bo', 'syncing', 0, 0)))).toBeNull();
+    const p = syncProgress(status(row('p1', 'Ada', 'syncing', 45_210, 100_002), row('9f3ac2e1d0', '', 'syncing', 700, 600), row('p3', 'Cy', 'live', 10, 10)))!;
+    expect(p).toEqual({ received: 45_810, expected: 100_602, percent: 45, from: ['Ada', '9f3ac2e1'] });
+    expect(syncProgressText(p)).toBe('Receiving 45,810 of 100,602 changes from Ada, 9f3ac2e1 (45%)');
   });
 });

@@ -2,7 +2,8 @@
 // folding worker patches into a Map of stories and sorted columns, the
 // rank of a drop or keyboard move, and the search filter. No runes and no
 // CRDT here — only the StoryView snapshots the worker sends.
-import type { SyncStatus } from './replica-client.js';
+import type { SessionRow, SyncStatus } from './replica-client.js';
+import { progressPercent } from '../sync/sync-session.js';
 import { STAGES, isReady, rankBetween, type BoardPatch, type Stage, type StoryView } from './replica-client.js';
 
 export type Columns = Readonly<Record<Stage, readonly StoryView[]>>;
@@ -319,4 +320,36 @@ export function relayText(sync: SyncStatus | null): string {
   if (relay.relayError) return `Relay error: ${relay.relayError}`;
   if (sync && !sync.online) return 'Offline: peers reconnect when the network is back.';
   return `Relay ${relay.status}`;
+}
+
+/** A catch-up in progress, over every session still syncing (UI18, SYNC16). */
+export interface SyncProgress {
+  readonly received: number;
+  readonly expected: number;
+  /** 0–100, whole percent. */
+  readonly percent: number;
+  /** The peers it comes from, by display name (else the first 8 characters of their id). */
+  readonly from: readonly string[];
+}
+
+/** The catch-up in progress, or null when no session is syncing a catch-up it announced. */
+export function syncProgress(sessions: readonly SessionRow[] | undefined): SyncProgress | null {
+  let received = 0;
+  let expected = 0;
+  const from: string[] = [];
+  for (const s of sessions ?? []) {
+    if (s.state !== 'syncing' || s.expected <= 0) continue;
+    // Forks beyond the announced vector (SYNC5) may bring more than announced: never past 100 %.
+    received += Math.min(s.received, s.expected);
+    expected += s.expected;
+    from.push(s.name || s.id.slice(0, 8));
+  }
+  if (expected === 0) return null;
+  return { received, expected, percent: progressPercent(received, expected), from };
+}
+
+/** The catch-up in words for the header's tooltip and the peers panel (UI18). */
+export function syncProgressText(p: SyncProgress): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `Receiving ${n(p.received)} of ${n(p.expected)} changes from ${p.from.join(', ')} (${p.percent}%)`;
 }

@@ -19,8 +19,11 @@ export interface SessionRow {
   readonly state: SessionState;
   readonly sent: number;
   readonly received: number;
+  /** The catch-up's size as the peer announced it (SYNC16): `received` of `expected` while syncing. */
+  readonly expected: number;
   readonly queued: number;
 }
+
 
 export interface RoomSyncOptions {
   readonly replica: Replica;
@@ -69,6 +72,7 @@ export class RoomSync {
       if (state === 'closed' && this.sessions.get(key) === live) this.sessions.delete(key);
       this.emit();
     });
+    session.onProgress(() => this.emit());
     session.start();
     this.emit();
   }
@@ -80,7 +84,7 @@ export class RoomSync {
       const stats = live.session.stats();
       rows.push({
         id: key.slice(key.indexOf(':') + 1), name: stats.peerName ?? '', via: live.via, frames: live.frames, state: live.state,
-        sent: stats.sent, received: stats.received, queued: stats.queued,
+        sent: stats.sent, received: stats.received, expected: stats.expected, queued: stats.queued,
       });
     }
     return rows.sort((a, b) => (a.name + a.id < b.name + b.id ? -1 : 1));

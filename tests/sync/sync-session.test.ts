@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { Document, keyPairFromSeed, ROOT, type KeyPair, type LocalAction } from '../../src/core/index.js';
 import { encodeMessage, MAX_FRAME_BYTES } from '../../src/protocol/sync-messages.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/sync/memory-transport.js';
-import { SyncSession, type SessionState, type SyncSessionOptions } from '../../src/sync/sync-session.js';
+import { progressPercent, SyncSession, type SessionState, type SyncSessionOptions } from '../../src/sync/sync-session.js';
 import { DocumentHost, memoVerifier } from './document-host.js';
 
 const key = (n: number): KeyPair => keyPairFromSeed(new Uint8Array(32).fill(n));
@@ -119,6 +119,41 @@ describe('sync session', () => {
     expect(l.sa.stats().queued).toBeGreaterThan(0); // the rest waits for the drain
     await settle([l]);
     expect(b.opIds()).toEqual(a.opIds());
+  });
+
+  test('[SYNC16] the catch-up\'s size comes from the peer\'s hello; progress is reported at each new percent while syncing', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    for (let i = 0; i < 300; i++) a.change(set(`k${i % 40}`, 'v'.repeat(200)));
+    // b already holds a's first 100 ops, and has 5 of its own.
+    for (const op of a.doc.log().slice(0, 100)) await b.receive([op.bytes], 'setup');
+    for (let i = 0; i < 5; i++) b.change(set(`b${i}`, 'y'));
+    const l = connect(a, b, true, { highWaterBytes: 20_000 });
+    expect(l.sb.stats().expected).toBe(0); // nothing announced before the peer's hello
+    const seen: { received: number; expected: number; state: SessionState }[] = [];
+    l.sb.onProgress(() => { const s = l.sb.stats(); seen.push({ received: s.received, expected: s.expected, state: s.state }); });
+    await settle([l]);
+    expect(b.opIds()).toEqual(a.opIds());
+    expect(l.sb.stats()).toMatchObject({ expected: 200, received: 200, state: 'live' });
+    expect(l.sa.stats()).toMatchObject({ expected: 5, received: 5 });
+    // Several batches (the high-water mark keeps them small), each a new percent, reported while syncing, up to 200.
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen.every((p) => p.expected === 200 && p.state === 'syncing')).toBe(true);
+    const percents = seen.map((p) => progressPercent(p.received, 200));
+    expect(new Set(percents).size).toBe(percents.length);
+    expect(percents).toEqual([...percents].sort((x, y) => x - y));
+    expect(seen.at(-1)!.received).toBe(200);
+    // Live ops after the catch-up are not progress.
+    a.change(set('late', 'z'));
+    await settle([l]);
+    expect(seen.at(-1)!.received).toBe(200);
+    expect(l.sb.stats().received).toBe(201);
+  });
+
+  test('[SYNC16] a catch-up\'s percent: whole, capped at 100, 0 when nothing was announced', () => {
+    expect([0, 1, 99, 100, 150].map((r) => progressPercent(r, 100))).toEqual([0, 1, 99, 100, 100]);
+    expect(progressPercent(5, 0)).toBe(0);
+    expect(progressPercent(99_999, 100_000)).toBe(99);
   });
 
   test('[SYNC9] a peer that stops reading is dropped after 256 queued ops and catches up on reconnect', async () => {

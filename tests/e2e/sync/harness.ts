@@ -24,6 +24,8 @@ interface Harness {
   waitForOps(n: number): Promise<number>;
   /** Waits until at least n ops are written to IndexedDB and none is pending; resolves with ms since the call. */
   waitForPersisted(n: number): Promise<number>;
+  /** Every catch-up progress the page was sent (SYNC16): per update, the syncing sessions' received of expected. */
+  progress(): { received: number; expected: number }[][];
 }
 
 declare global {
@@ -39,6 +41,12 @@ let persisted = 0;
 let persistPending = 0;
 const opWaiters: { n: number; resolve: () => void }[] = [];
 const persistWaiters: { n: number; resolve: () => void }[] = [];
+const progress: { received: number; expected: number }[][] = [];
+
+function noteProgress(s: SyncStatus): void {
+  const syncing = s.sessions.filter((r) => r.state === 'syncing' && r.expected > 0).map((r) => ({ received: r.received, expected: r.expected }));
+  if (syncing.length > 0) progress.push(syncing);
+}
 
 function applyPatch(p: BoardPatch): void {
   // In place, as the app's BoardMirror does: a copy of the whole map per
@@ -73,7 +81,7 @@ window.sync = {
         for (const w of opWaiters.splice(0)) { if (totalOps >= w.n) w.resolve(); else opWaiters.push(w); }
         for (const w of persistWaiters.splice(0)) { if (persisted >= w.n && persistPending === 0) w.resolve(); else persistWaiters.push(w); }
       },
-      sync: () => {},
+      sync: noteProgress,
     }));
     totalOps = info.loadedOps;
     document.getElementById('status')!.textContent = 'open';
@@ -106,6 +114,7 @@ window.sync = {
     if (persisted >= n && persistPending === 0) return Promise.resolve(0);
     return new Promise<void>((resolve) => persistWaiters.push({ n, resolve })).then(() => performance.now() - t0);
   },
+  progress() { return progress; },
   waitForOps(n) {
     const t0 = performance.now();
     if (totalOps >= n) return Promise.resolve(0);

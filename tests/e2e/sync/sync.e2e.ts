@@ -75,7 +75,7 @@ test('[SYNC2] B goes offline, both edit, B comes back, both converge', async ({ 
   await waitConverged(a, b);
 });
 
-test('[SYNC2][SYNC4] a third profile joining late catches up on a board of 10,000 ops', async ({ browser }) => {
+test('[SYNC2][SYNC4][SYNC16] a third profile joining late catches up on a board of 10,000 ops', async ({ browser }) => {
   test.setTimeout(300_000);
   const room = newRoom();
   let t = Date.now();
@@ -95,6 +95,16 @@ test('[SYNC2][SYNC4] a third profile joining late catches up on a board of 10,00
   console.log(`[measure] late joiner caught up on ${backup.ops} ops in ${ms.toFixed(0)} ms (${(backup.ops / (ms / 1000)).toFixed(0)} ops/s)`);
   await waitConverged(a, c);
   expect(await c.evaluate(() => window.sync.storyCount())).toBe(5_000);
+  // SYNC16: C was told the catch-up's size by each peer's hello and saw it count up, a percent at a time.
+  // The first hello found C empty; a peer connected later announces only what C still lacked then.
+  // (The boards also hold A's and B's display names.)
+  const progress = await c.evaluate(() => window.sync.progress());
+  const seen = progress.flat();
+  expect(seen.length).toBeGreaterThan(10);
+  expect(progress[0]![0]!.expected).toBeGreaterThanOrEqual(backup.ops);
+  expect(seen.every((p) => p.expected <= backup.ops + 4 && p.received <= p.expected)).toBe(true);
+  expect(seen.some((p) => p.received > 0 && p.received < p.expected)).toBe(true);
+  expect(progress.length).toBeLessThanOrEqual(2 * 101 + 8); // two peers: one update per percent each, and their state changes
 });
 
 test('[CORE10] a purge propagates and stays purged', async ({ browser }) => {
