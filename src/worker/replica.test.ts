@@ -244,7 +244,7 @@ describe('replica', () => {
     const plain = await openReplica(new MemoryOpStore(), clock, 2);
     const inner = new InlineWireVerifier(crypto.subtle);
     let checks = 0;
-    const wireVerifier = { name: inner.name, close() {}, check(f: readonly Uint8Array[]) { checks++; return inner.check(f); } };
+    const wireVerifier = { name: inner.name, close() {}, check(f: readonly Uint8Array[], ids?: Uint8Array) { checks++; return inner.check(f, ids); } };
     const piped = await Replica.open({
       roomId: 'room-1', store: new MemoryOpStore(), meta: new MemoryOpStore(), signer: new NobleSigner(seed(3)),
       verifier: new NobleVerifier(), wireVerifier,
@@ -260,6 +260,37 @@ describe('replica', () => {
     expect(b.outcomes[2]).toMatchObject({ status: 'applied' });
     expect(piped.doc.stateHash()).toBe(source.doc.stateHash());
     expect(piped.view().stories.map((s) => s.title).sort()).toEqual([...titles].sort());
+  });
+
+  test('[REPL16][CORE8b] copies of ops held or being checked are not verified again; a bad copy never shadows a good one', async () => {
+    const clock = new ManualClock();
+    const source = await openReplica(new MemoryOpStore(), clock, 1);
+    await boardWithStories(source, Array.from({ length: 20 }, (_, i) => `story ${i}`));
+    const ops = source.doc.ops().map((o) => o.bytes);
+    const inner = new InlineWireVerifier(crypto.subtle);
+    const verified: number[] = [];
+    const wireVerifier = { name: inner.name, close() {}, check(f: readonly Uint8Array[], ids?: Uint8Array) { verified.push(f.length); return inner.check(f, ids); } };
+    const joiner = await Replica.open({
+      roomId: 'room-1', store: new MemoryOpStore(), meta: new MemoryOpStore(), signer: new NobleSigner(seed(3)),
+      verifier: new NobleVerifier(), wireVerifier,
+      now: clock.now, randomBytes: seededBytes(3), schedule: clock.schedule, replicaId: 'r3',
+    });
+    // Two peers stream the same catch-up at once; the first peer's copy of op 5 is bad.
+    const badCopy = ops[5]!.slice(); badCopy[badCopy.length - 1]! ^= 1;
+    const fromA = [...ops.slice(0, 5), badCopy, ...ops.slice(6)];
+    const [a, b] = await Promise.all([joiner.ingest(fromA, 'peer-a'), joiner.ingest(ops, 'peer-b')]);
+    // A's batch: all verified; B's: only op 5 (once A's bad copy had failed), the rest waited and were duplicates.
+    expect(verified).toEqual([ops.length, 1]);
+    expect(a.outcomes[5]).toMatchObject({ status: 'rejected', reason: expect.stringContaining('bad signature') });
+    expect(a.outcomes.slice(0, 5).every((o) => o.status === 'applied')).toBe(true);
+    expect(a.outcomes.slice(6).every((o) => o.status === 'buffered')).toBe(true); // their author's op 5 is missing
+    expect(b.outcomes[5]).toMatchObject({ status: 'applied' });
+    expect(b.outcomes.filter((o, i) => i !== 5 && o.status !== 'duplicate')).toEqual([]);
+    expect(joiner.doc.stateHash()).toBe(source.doc.stateHash());
+    // A third copy of everything, now held: nothing reaches the verifier.
+    const c = await joiner.ingest(ops, 'peer-c');
+    expect(verified).toEqual([ops.length, 1]);
+    expect(c.outcomes.every((o) => o.status === 'duplicate')).toBe(true);
   });
 
   test('[REPL5] patches go out at once after a quiet spell, every 16 ms in live bursts, and less often (≤ 128 ms) in a bulk catch-up', async () => {

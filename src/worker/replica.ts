@@ -4,7 +4,7 @@
 // Every change takes one path — sign → apply → persist → sync — and every
 // applied batch, local or remote, is folded into the board index, which
 // emits the transition events. Nothing polls.
-import { Document, decodeLogged, toHex, type CoreDump, type IngestResult, type IngestSession, type LocalAction, type Op } from '../core/index.js';
+import { Document, decodeLogged, toHex, type CoreDump, type IngestResult, type IngestSession, type LocalAction, type Op, type OpId } from '../core/index.js';
 import {
   BoardIndex, cachedBoard, commandActions, dueAutomations, dueFor, newStoryId, validateOpForBoard,
   type BoardEvent, type BoardMeta, type BoardView, type Command, type StoryView,
@@ -15,7 +15,7 @@ import type { SyncHost } from '../sync/sync-host.js';
 import { Persister, type PersistStatus, type Schedule } from './persister.js';
 import type { Signer } from './signer.js';
 import type { Verifier } from './verifier.js';
-import type { WireVerifier } from './wire-verifier.js';
+import { frameIds, type WireVerifier } from './wire-verifier.js';
 import { historyOf, type HistoryEntry } from './history.js';
 import { MAX_TIMER_MS, nextTask } from './schedule.js';
 import { StoryLog } from './story-log.js';
@@ -378,26 +378,66 @@ export class Replica implements SyncHost {
   }
 
   /**
-   * The pipelined path: the wire verifier hashes and checks this batch on
+   * The pipelined path: the wire verifier checks this batch's signatures on
    * another thread while this one decodes and applies earlier batches; the
-   * batch is decoded with the ids it computed (no second hash) as soon as its
-   * verdicts arrive, and applied in call order (REPL3, CORE8).
+   * batch is decoded with the ids this thread computed as soon as its
+   * verdicts arrive, and applied in call order (REPL3, REPL16, CORE8).
+   *
+   * Only copies that could be applied are verified (REPL16): a room's peers
+   * all stream their catch-up to a joiner, so most copies are duplicates. A
+   * copy of an op this replica holds needs no check (the core reports it as
+   * a duplicate). A copy of an op that an earlier batch is still checking
+   * waits until that batch is applied, and is checked only if the earlier
+   * copy did not make it (a bad copy never shadows a good one, CORE8b).
    */
   private ingestWire(wire: WireVerifier, frames: Uint8Array[], origin: string): Promise<IngestResult> {
     const stats = this.ingestTimes;
     stats.batches++;
     stats.ops += frames.length;
     const v0 = now();
-    const decoded = wire.check(frames).then(({ ids, valid }) => {
+    const { hex, raw } = frameIds(frames);
+    let landed!: () => void;
+    const done = new Promise<void>((resolve) => { landed = resolve; });
+    const fresh: number[] = [];
+    const later: number[] = [];
+    const earlier = new Set<Promise<void>>();
+    for (let i = 0; i < frames.length; i++) {
+      const id = hex[i];
+      if (id === undefined || this.doc.holds(id)) continue; // not an op (the decoder says why), or a duplicate
+      const checking = this.inFlight.get(id);
+      if (checking !== undefined && checking !== done) { later.push(i); earlier.add(checking); continue; }
+      fresh.push(i); // (a second copy in this same batch is checked too: each copy on its own signature)
+      this.inFlight.set(id, done);
+    }
+    const valid = new Array<boolean>(frames.length).fill(false);
+    const check = async (which: readonly number[]): Promise<void> => {
+      if (which.length === 0) return;
+      const ids = new Uint8Array(32 * which.length);
+      which.forEach((i, k) => ids.set(raw.subarray(32 * i, 32 * i + 32), 32 * k));
+      const v = await wire.check(which.map((i) => frames[i]!), ids);
+      which.forEach((i, k) => { valid[i] = v.valid[k] === true; });
+    };
+    const decoded = (async () => {
+      await check(fresh);
+      if (later.length > 0) {
+        await Promise.all(earlier);
+        await check(later.filter((i) => !this.doc.holds(hex[i]!)));
+      }
       stats.verifyWallMs += now() - v0;
       const t = now();
-      const session = this.doc.beginIngest(frames, ids);
-      session.resolveBy((i) => valid[i] === true);
+      const session = this.doc.beginIngest(frames, hex);
+      session.resolveBy((i) => valid[i]!);
       stats.decodeMs += now() - t;
       return session;
+    })();
+    return this.applyInOrder(decoded, origin).finally(() => {
+      for (const i of fresh) if (this.inFlight.get(hex[i]!) === done) this.inFlight.delete(hex[i]!);
+      landed();
     });
-    return this.applyInOrder(decoded, origin);
   }
+
+  /** Op id → settles once the batch checking a copy of it has been applied (REPL16). */
+  private readonly inFlight = new Map<OpId, Promise<void>>();
 
   /** Applies a verified batch in call order (the serial queue), then persists, indexes and syncs it (REPL3). */
   private applyInOrder(ready: Promise<IngestSession>, origin: string): Promise<IngestResult> {

@@ -16,13 +16,14 @@ const keys = subtle ? new CryptoKeyCache(subtle) : undefined;
 function isRequest(d: unknown): d is VerifyRequest {
   if (typeof d !== 'object' || d === null) return false;
   const m = d as Record<string, unknown>;
-  return typeof m.id === 'number' && m.bytes instanceof Uint8Array && m.ends instanceof Uint32Array;
+  return typeof m.id === 'number' && m.bytes instanceof Uint8Array && m.ends instanceof Uint32Array
+    && (m.known === undefined || (m.known instanceof Uint8Array && m.known.length === 32 * m.ends.length));
 }
 
 scope.onmessage = (event) => {
   if (!isRequest(event.data)) return;
-  const { id, bytes, ends } = event.data;
-  void checkPacked({ bytes, ends }, subtle, keys).then((v) => {
+  const { id, bytes, ends, known } = event.data;
+  void checkPacked({ bytes, ends }, subtle, keys, known).then((v) => {
     const reply: VerifyReply = { id, ids: v.ids, flags: v.flags };
     scope.postMessage(reply, [v.ids.buffer, v.flags.buffer]);
   }, () => {

@@ -6,7 +6,7 @@ import { Document, ROOT, decodeOp, toHex, type Op } from '../core/index.js';
 import { KEYS, authorOf, idOf, signBody } from '../../tests/support/core-fixtures.js';
 import { encodeBody } from '../core/index.js';
 import {
-  InlineWireVerifier, LazyWireVerifier, WorkerWireVerifier, checkPacked, CryptoKeyCache,
+  InlineWireVerifier, LazyWireVerifier, WorkerWireVerifier, checkPacked, CryptoKeyCache, frameIds,
   type VerifyReply, type VerifyRequest, type WireVerifier, type WorkerLike,
 } from './wire-verifier.js';
 
@@ -39,7 +39,7 @@ class InProcessWorker implements WorkerLike {
     const m = message as VerifyRequest;
     if (this.mode === 'crash') { queueMicrotask(() => this.onerror?.(new Error('worker crashed'))); return; }
     if (this.mode === 'fail') { queueMicrotask(() => this.onmessage?.({ data: { id: m.id, failed: true } })); return; }
-    void checkPacked({ bytes: m.bytes, ends: m.ends }, crypto.subtle, this.keys).then((v) => {
+    void checkPacked({ bytes: m.bytes, ends: m.ends }, crypto.subtle, this.keys, m.known).then((v) => {
       const reply: VerifyReply = { id: m.id, ids: v.ids, flags: v.flags };
       this.onmessage?.({ data: reply });
     });
@@ -73,6 +73,18 @@ describe.each(engines)('WireVerifier (%s)', (_name, make) => {
     expect(v.valid).toEqual([true, false, false, false, true]);
     expect(v.ids[1]).toBe(idOf(tampered.subarray(0, tampered.length - 64)));
     expect(v.ids[3]).toBe(b.id);
+  });
+
+  test('[REPL14][REPL16] with the caller\'s own ids (frameIds) the verdicts are the same; a signature is checked over the id given', async () => {
+    const ops = someOps(4);
+    const frames = [...ops.map((o) => o.bytes), new Uint8Array(10)];
+    const { hex, raw } = frameIds(frames);
+    expect(hex).toEqual([...ops.map((o) => o.id), undefined]);
+    const v = await make().check(frames, raw);
+    expect(v.ids).toEqual(hex);
+    expect(v.valid).toEqual([true, true, true, true, false]);
+    const swapped = raw.slice(); swapped.set(raw.subarray(0, 32), 32); // frame 1 given frame 0's id
+    expect((await make().check(frames, swapped)).valid).toEqual([true, false, true, true, false]);
   });
 
   test('[REPL14][CORE8c] a signature only ZIP215 accepts is accepted (WebCrypto refusals are re-judged by noble)', async () => {

@@ -22,9 +22,11 @@ export interface WireVerifier {
   /**
    * For each frame: its op id (SHA-256 of the body, hex; undefined when the
    * frame cannot be an op) and whether its own signature verifies under the
-   * author key it names. Never rejects on hostile input.
+   * author key it names. With `ids` — the caller's own hashes of the frames
+   * (`frameIds`, 32 bytes a frame, never a peer's) — the bodies are not
+   * hashed again. Never rejects on hostile input.
    */
-  check(frames: readonly Uint8Array[]): Promise<WireVerdicts>;
+  check(frames: readonly Uint8Array[], ids?: Uint8Array): Promise<WireVerdicts>;
   /** Releases the engine (terminates a worker). */
   close(): void;
 }
@@ -84,28 +86,57 @@ export interface PackedVerdicts {
 const HAS_ID = 2;
 const VALID = 1;
 
+/** Whether bytes [start, end) of `bytes` can be an op at all (a body, an author key and a signature, within the cap). */
+function canBeOp(bytes: Uint8Array, start: number, end: number): boolean {
+  return end >= start && end - start >= MIN_OP_BYTES && end - start <= LIMITS.maxOpBytes && end <= bytes.length;
+}
+
+/**
+ * This thread's own op ids of raw frames (SHA-256 of each body, CORE2):
+ * hex (undefined where a frame cannot be an op) and the same bytes packed
+ * 32 a frame, as `WireVerifier.check` takes them.
+ */
+export function frameIds(frames: readonly Uint8Array[]): { readonly hex: (string | undefined)[]; readonly raw: Uint8Array } {
+  const hex = new Array<string | undefined>(frames.length);
+  const raw = new Uint8Array(32 * frames.length);
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
+    if (!canBeOp(f, 0, f.length)) continue;
+    const id = sha256(f.subarray(0, f.length - SIG_BYTES));
+    raw.set(id, 32 * i);
+    hex[i] = toHex(id);
+  }
+  return { hex, raw };
+}
+
 /**
  * Hashes and verifies packed frames with WebCrypto when `subtle` is given
- * (noble re-judges every refusal), else with noble alone. Never throws.
+ * (noble re-judges every refusal), else with noble alone; with `known`
+ * (`frameIds`' bytes for these frames) the bodies are not hashed again.
+ * Never throws.
  */
-export async function checkPacked(packed: PackedFrames, subtle: SubtleCrypto | undefined, keys: CryptoKeyCache | undefined): Promise<PackedVerdicts> {
+export async function checkPacked(packed: PackedFrames, subtle: SubtleCrypto | undefined, keys: CryptoKeyCache | undefined, known?: Uint8Array): Promise<PackedVerdicts> {
   const n = packed.ends.length;
   const ids = new Uint8Array(32 * n);
   const flags = new Uint8Array(n);
   const jobs: Promise<void>[] = [];
+  const given = known !== undefined && known.length === 32 * n ? known : undefined;
   for (let i = 0; i < n; i++) {
     const start = i === 0 ? 0 : packed.ends[i - 1]!;
     const end = packed.ends[i]!;
-    if (end < start || end - start < MIN_OP_BYTES || end - start > LIMITS.maxOpBytes || end > packed.bytes.length) continue;
+    if (!canBeOp(packed.bytes, start, end)) continue;
     const body = packed.bytes.subarray(start, end - SIG_BYTES);
     const sig = packed.bytes.subarray(end - SIG_BYTES, end);
     const author = packed.bytes.subarray(start + AUTHOR_AT, start + AUTHOR_AT + 32);
     jobs.push((async () => {
       let id: Uint8Array;
-      try {
-        id = subtle ? new Uint8Array(await subtle.digest('SHA-256', body as BufferSource)) : sha256(body);
-      } catch {
-        id = sha256(body);
+      if (given) id = given.subarray(32 * i, 32 * i + 32);
+      else {
+        try {
+          id = subtle ? new Uint8Array(await subtle.digest('SHA-256', body as BufferSource)) : sha256(body);
+        } catch {
+          id = sha256(body);
+        }
       }
       ids.set(id, 32 * i);
       let ok = false;
@@ -144,8 +175,8 @@ export class InlineWireVerifier implements WireVerifier {
     this.keys = subtle ? new CryptoKeyCache(subtle) : undefined;
   }
 
-  async check(frames: readonly Uint8Array[]): Promise<WireVerdicts> {
-    return unpackVerdicts(await checkPacked(packFrames(frames), this.subtle, this.keys), frames.length);
+  async check(frames: readonly Uint8Array[], ids?: Uint8Array): Promise<WireVerdicts> {
+    return unpackVerdicts(await checkPacked(packFrames(frames), this.subtle, this.keys, ids), frames.length);
   }
 
   close(): void {}
@@ -159,8 +190,8 @@ export interface WorkerLike {
   terminate(): void;
 }
 
-/** Request to the verifier worker. */
-export interface VerifyRequest { readonly id: number; readonly bytes: Uint8Array; readonly ends: Uint32Array }
+/** Request to the verifier worker (`known`: the frames' ids, when the replica has hashed them). */
+export interface VerifyRequest { readonly id: number; readonly bytes: Uint8Array; readonly ends: Uint32Array; readonly known?: Uint8Array }
 /** Reply of the verifier worker. */
 export interface VerifyReply { readonly id: number; readonly ids: Uint8Array; readonly flags: Uint8Array }
 
@@ -183,31 +214,33 @@ export class WorkerWireVerifier implements WireVerifier {
   static readonly NAME = 'webcrypto (verifier worker)';
   readonly name = WorkerWireVerifier.NAME;
   private nextId = 1;
-  private readonly pending = new Map<number, { frames: readonly Uint8Array[]; resolve: (v: WireVerdicts) => void }>();
+  private readonly pending = new Map<number, { frames: readonly Uint8Array[]; ids: Uint8Array | undefined; resolve: (v: WireVerdicts) => void }>();
   private broken = false;
 
   constructor(private readonly worker: WorkerLike, private readonly fallback: WireVerifier) {
     worker.onmessage = (event) => {
       const failed = isFailure(event.data) ? this.pending.get(event.data.id) : undefined;
-      if (failed) { this.pending.delete((event.data as { id: number }).id); void this.fallback.check(failed.frames).then(failed.resolve); return; }
+      if (failed) { this.pending.delete((event.data as { id: number }).id); void this.fallback.check(failed.frames, failed.ids).then(failed.resolve); return; }
       if (!isReply(event.data)) return;
       const p = this.pending.get(event.data.id);
       if (!p) return;
       this.pending.delete(event.data.id);
-      if (event.data.flags.length !== p.frames.length || event.data.ids.length !== 32 * p.frames.length) { void this.fallback.check(p.frames).then(p.resolve); return; }
+      if (event.data.flags.length !== p.frames.length || event.data.ids.length !== 32 * p.frames.length) { void this.fallback.check(p.frames, p.ids).then(p.resolve); return; }
       p.resolve(unpackVerdicts(event.data, p.frames.length));
     };
     worker.onerror = () => this.fail();
   }
 
-  check(frames: readonly Uint8Array[]): Promise<WireVerdicts> {
-    if (this.broken || frames.length === 0) return this.fallback.check(frames);
+  check(frames: readonly Uint8Array[], ids?: Uint8Array): Promise<WireVerdicts> {
+    if (this.broken || frames.length === 0) return this.fallback.check(frames, ids);
     const id = this.nextId++;
     const { bytes, ends } = packFrames(frames);
+    // The worker gets a copy of the ids (the fallback keeps the caller's, should the worker fail).
+    const known = ids?.slice();
     return new Promise((resolve) => {
-      this.pending.set(id, { frames, resolve });
+      this.pending.set(id, { frames, ids, resolve });
       try {
-        this.worker.postMessage({ id, bytes, ends } satisfies VerifyRequest, [bytes.buffer, ends.buffer]);
+        this.worker.postMessage({ id, bytes, ends, ...(known ? { known } : {}) } satisfies VerifyRequest, known ? [bytes.buffer, ends.buffer, known.buffer] : [bytes.buffer, ends.buffer]);
       } catch {
         this.fail();
       }
@@ -221,7 +254,7 @@ export class WorkerWireVerifier implements WireVerifier {
 
   private fail(): void {
     this.broken = true;
-    for (const [id, p] of this.pending) { this.pending.delete(id); void this.fallback.check(p.frames).then(p.resolve); }
+    for (const [id, p] of this.pending) { this.pending.delete(id); void this.fallback.check(p.frames, p.ids).then(p.resolve); }
   }
 }
 
@@ -241,10 +274,10 @@ export class LazyWireVerifier implements WireVerifier {
     return this.inner?.name ?? this.planned;
   }
 
-  check(frames: readonly Uint8Array[]): Promise<WireVerdicts> {
+  check(frames: readonly Uint8Array[], ids?: Uint8Array): Promise<WireVerdicts> {
     if (this.closed) return Promise.reject(new Error('the wire verifier is closed'));
     this.inner ??= this.make();
-    return this.inner.check(frames);
+    return this.inner.check(frames, ids);
   }
 
   close(): void {
