@@ -7,6 +7,7 @@
 //
 //   node --import tsx bench/browser/catchup.ts                 # 10,000 and 100,000 ops, 3 joiners each
 //   HUSKIES_CATCHUP_SIZES=20000 HUSKIES_CATCHUP_RUNS=5 node --import tsx bench/browser/catchup.ts
+//   HUSKIES_CATCHUP_PEERS=2 …   # the room has two peers online when a joiner comes
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
@@ -17,6 +18,8 @@ import { newRoom, openPeer, startSyncServer } from '../../tests/e2e/sync/sync-fi
 const SIZES = (process.env.HUSKIES_CATCHUP_SIZES ?? '10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.HUSKIES_CATCHUP_RUNS ?? 3);
 const PROFILE_DIR = process.env.HUSKIES_CATCHUP_PROFILE;
+/** Peers holding the room when a joiner comes (REPL16: every one of them streams its catch-up to it). */
+const PEERS = Number(process.env.HUSKIES_CATCHUP_PEERS ?? 1);
 
 /**
  * CPU time (ms, user + system) of a process and all its descendants, from
@@ -137,6 +140,11 @@ export async function run(): Promise<Record<string, number>> {
       const i0 = Date.now();
       await holder.evaluate((b64) => window.sync.importLog(b64), Buffer.from(backup.file).toString('base64'));
       const importMs = Date.now() - i0;
+      // More peers holding the room (they catch up from the holder first, and stay).
+      for (let p = 1; p < PEERS; p++) {
+        const peer = await openPeer(browser, server, room, `Bo${p}`, false, contexts);
+        await peer.evaluate((n) => window.sync.waitForPersisted(n), backup.ops);
+      }
       const rates: number[] = [];
       const cpuPerOp: number[] = [];
       const durableRates: number[] = [];
@@ -164,7 +172,7 @@ export async function run(): Promise<Record<string, number>> {
         cpuPerOp.push((cpu * 1000) / backup.ops);
         durableRates.push(backup.ops / (durableMs / 1000));
         durableCpuPerOp.push((durableCpu * 1000) / backup.ops);
-        console.error(`[catchup] ${backup.ops} ops: run ${r + 1}/${RUNS} ${ms.toFixed(0)} ms = ${Math.round(backup.ops / (ms / 1000))} ops/s; ` +
+        console.error(`[catchup] ${backup.ops} ops${PEERS > 1 ? ` from ${PEERS} peers` : ''}: run ${r + 1}/${RUNS} ${ms.toFixed(0)} ms = ${Math.round(backup.ops / (ms / 1000))} ops/s; ` +
           `CPU of browser + relay ${Math.round(cpu)} ms = ${Math.round((cpu * 1000) / backup.ops)} µs/op; ` +
           `durable after ${durableMs.toFixed(0)} ms = ${Math.round(backup.ops / (durableMs / 1000))} ops/s, ${Math.round((durableCpu * 1000) / backup.ops)} µs/op (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
         {
@@ -191,15 +199,16 @@ export async function run(): Promise<Record<string, number>> {
         for (const c of ctxs) await c.close();
       }
       for (const c of contexts) await c.close();
-      out[`catchUp${size}OpsPerSec`] = median(rates);
+      const key = PEERS > 1 ? `catchUp${size}From${PEERS}Peers` : `catchUp${size}`;
+      out[`${key}OpsPerSec`] = median(rates);
       // All CPU the catch-up took (sender, receiver, relay, storage, network), per op:
       // 2,000,000 / this is the rate two otherwise idle cores would allow.
-      out[`catchUp${size}CpuUsPerOp`] = median(cpuPerOp);
+      out[`${key}CpuUsPerOp`] = median(cpuPerOp);
       // Until every op is also written to IndexedDB (none pending).
-      out[`catchUp${size}DurableOpsPerSec`] = median(durableRates);
-      out[`catchUp${size}DurableCpuUsPerOp`] = median(durableCpuPerOp);
-      out[`catchUp${size}ImportOpsPerSec`] = backup.ops / (importMs / 1000);
-      out[`catchUp${size}BackupMs`] = backupMs;
+      out[`${key}DurableOpsPerSec`] = median(durableRates);
+      out[`${key}DurableCpuUsPerOp`] = median(durableCpuPerOp);
+      out[`${key}ImportOpsPerSec`] = backup.ops / (importMs / 1000);
+      out[`${key}BackupMs`] = backupMs;
     }
   } finally {
     await browser.close();
