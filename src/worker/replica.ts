@@ -4,7 +4,7 @@
 // Every change takes one path — sign → apply → persist → sync — and every
 // applied batch, local or remote, is folded into the board index, which
 // emits the transition events. Nothing polls.
-import { Document, decodeLogged, toHex, type CoreDump, type IngestResult, type IngestSession, type LocalAction, type Op, type OpId } from '../core/index.js';
+import { Document, decodeLogged, toHex, type CoreDump, type IngestResult, type LocalAction, type Op } from '../core/index.js';
 import {
   BoardIndex, cachedBoard, commandActions, dueAutomations, dueFor, newStoryId, validateOpForBoard,
   type BoardEvent, type BoardMeta, type BoardView, type Command, type StoryView,
@@ -15,7 +15,8 @@ import type { SyncHost } from '../sync/sync-host.js';
 import { Persister, type PersistStatus, type Schedule } from './persister.js';
 import type { Signer } from './signer.js';
 import type { Verifier } from './verifier.js';
-import { frameIds, type WireVerifier } from './wire-verifier.js';
+import type { WireVerifier } from './wire-verifier.js';
+import { IngestPipeline } from './ingest-pipeline.js';
 import { historyOf, type HistoryEntry } from './history.js';
 import { MAX_TIMER_MS, nextTask } from './schedule.js';
 import { StoryLog } from './story-log.js';
@@ -93,10 +94,6 @@ type Listener<T> = (value: T) => void;
 
 const now = (): number => globalThis.performance?.now() ?? 0;
 
-
-/** Received batches from this many ops on go to the wire verifier (REPL14); smaller ones verify here. */
-const WIRE_MIN_FRAMES = 16;
-
 /** The background history index (REPL10): how long after the log is loaded it starts, ops per task, and the pause between tasks. */
 export const HISTORY_DELAY_MS = 3_000;
 export const HISTORY_CHUNK = 500;
@@ -132,6 +129,8 @@ export class Replica implements SyncHost {
   private viewBase: { readonly upTo: number; readonly view: BoardView; readonly meta: BoardMeta } | undefined;
   /** Resolves once every applied op's bytes are at hand (at once, unless opened from a snapshot). */
   private prefixReady: Promise<void> = Promise.resolve();
+  /** Received ops: verified (off this thread where it can), applied in call order (REPL3, REPL14, REPL16). */
+  private readonly received: IngestPipeline;
 
   private constructor(private readonly options: ReplicaOptions, doc: Document, persisted: number, keeper: (doc: Document, pending: () => number) => SnapshotKeeper) {
     this.doc = doc;
@@ -139,6 +138,10 @@ export class Replica implements SyncHost {
     this.replicaId = options.replicaId ?? toHex(options.randomBytes(8));
     this.persister = new Persister(options.store, { schedule: options.schedule, persisted });
     this.snapshots = keeper(doc, () => this.persister.status().pending);
+    this.received = new IngestPipeline({
+      doc, verifier: options.verifier, ...(options.wireVerifier ? { wireVerifier: options.wireVerifier } : {}),
+      serial: (fn) => this.serial(fn), afterApply: (ops, origin) => this.afterApply(ops, origin),
+    });
     this.persister.onStatus((s) => {
       this.emitStatus();
       if (s.pending === 0 && s.error === null) this.snapshots.poke();
@@ -357,107 +360,8 @@ export class Replica implements SyncHost {
 
   /** Ingests ops from any source; returns the core's per-op outcomes. */
   async ingest(frames: readonly unknown[], origin: string): Promise<IngestResult> {
-    const wire = this.options.wireVerifier;
-    // Live ops (a few at a time) skip the thread hop: latency over throughput.
-    if (wire !== undefined && frames.length >= WIRE_MIN_FRAMES && frames.every((f) => f instanceof Uint8Array)) return this.ingestWire(wire, frames as Uint8Array[], origin);
-    const stats = this.ingestTimes;
-    const t = now();
-    const session = this.doc.beginIngest(frames);
-    stats.batches++;
-    stats.ops += frames.length;
-    stats.decodeMs += now() - t;
-    // Verification of several batches overlaps where the verifier runs off
-    // this thread (Chromium's WebCrypto does not: REPL14), while applying
-    // stays in call order: the serial queue.
-    const verified = (async () => {
-      const v0 = now();
-      while (session.pending) session.resolve(await this.options.verifier.verify(session.requests()));
-      stats.verifyWallMs += now() - v0;
-    })();
-    return this.applyInOrder(verified.then(() => session), origin);
+    return this.received.ingest(frames, origin);
   }
-
-  /**
-   * The pipelined path: the wire verifier checks this batch's signatures on
-   * another thread while this one decodes and applies earlier batches; the
-   * batch is decoded with the ids this thread computed as soon as its
-   * verdicts arrive, and applied in call order (REPL3, REPL16, CORE8).
-   *
-   * Only copies that could be applied are verified (REPL16): a room's peers
-   * all stream their catch-up to a joiner, so most copies are duplicates. A
-   * copy of an op this replica holds needs no check (the core reports it as
-   * a duplicate). A copy of an op that an earlier batch is still checking
-   * waits until that batch is applied, and is checked only if the earlier
-   * copy did not make it (a bad copy never shadows a good one, CORE8b).
-   */
-  private ingestWire(wire: WireVerifier, frames: Uint8Array[], origin: string): Promise<IngestResult> {
-    const stats = this.ingestTimes;
-    stats.batches++;
-    stats.ops += frames.length;
-    const v0 = now();
-    const { hex, raw } = frameIds(frames);
-    let landed!: () => void;
-    const done = new Promise<void>((resolve) => { landed = resolve; });
-    const fresh: number[] = [];
-    const later: number[] = [];
-    const earlier = new Set<Promise<void>>();
-    for (let i = 0; i < frames.length; i++) {
-      const id = hex[i];
-      if (id === undefined || this.doc.holds(id)) continue; // not an op (the decoder says why), or a duplicate
-      const checking = this.inFlight.get(id);
-      if (checking !== undefined && checking !== done) { later.push(i); earlier.add(checking); continue; }
-      fresh.push(i); // (a second copy in this same batch is checked too: each copy on its own signature)
-      this.inFlight.set(id, done);
-    }
-    const valid = new Array<boolean>(frames.length).fill(false);
-    const check = async (which: readonly number[]): Promise<void> => {
-      if (which.length === 0) return;
-      const ids = new Uint8Array(32 * which.length);
-      which.forEach((i, k) => ids.set(raw.subarray(32 * i, 32 * i + 32), 32 * k));
-      const v = await wire.check(which.map((i) => frames[i]!), ids);
-      which.forEach((i, k) => { valid[i] = v.valid[k] === true; });
-    };
-    const decoded = (async () => {
-      await check(fresh);
-      if (later.length > 0) {
-        await Promise.all(earlier);
-        await check(later.filter((i) => !this.doc.holds(hex[i]!)));
-      }
-      stats.verifyWallMs += now() - v0;
-      const t = now();
-      const session = this.doc.beginIngest(frames, hex);
-      session.resolveBy((i) => valid[i]!);
-      stats.decodeMs += now() - t;
-      return session;
-    })();
-    return this.applyInOrder(decoded, origin).finally(() => {
-      for (const i of fresh) if (this.inFlight.get(hex[i]!) === done) this.inFlight.delete(hex[i]!);
-      landed();
-    });
-  }
-
-  /** Op id → settles once the batch checking a copy of it has been applied (REPL16). */
-  private readonly inFlight = new Map<OpId, Promise<void>>();
-
-  /** Applies a verified batch in call order (the serial queue), then persists, indexes and syncs it (REPL3). */
-  private applyInOrder(ready: Promise<IngestSession>, origin: string): Promise<IngestResult> {
-    const stats = this.ingestTimes;
-    return this.serial(async () => {
-      const w0 = now();
-      const session = await ready;
-      stats.verifyWaitMs += now() - w0;
-      let t = now();
-      const result = session.finish();
-      stats.applyMs += now() - t;
-      t = now();
-      this.afterApply(result.applied, origin);
-      stats.afterApplyMs += now() - t;
-      return result;
-    });
-  }
-
-  /** Where received ops spend their time in this worker (cumulative; the bench's breakdown). */
-  private readonly ingestTimes = { batches: 0, ops: 0, decodeMs: 0, verifyWallMs: 0, verifyWaitMs: 0, applyMs: 0, afterApplyMs: 0, indexMs: 0, flushMs: 0 };
 
   versionVector(): Record<string, number> {
     return this.doc.versionVector();
@@ -499,7 +403,7 @@ export class Replica implements SyncHost {
     const t = now();
     const base = this.doc.opCount - ops.length;
     const events = this.index.update(ops, this.options.now(), (k, story) => this.stories.note(base + k, story));
-    this.ingestTimes.indexMs += now() - t;
+    this.received.times.indexMs += now() - t;
     for (const l of this.appliedListeners) l(records, origin);
     if (events.length > 0) {
       for (const l of this.eventListeners) l(events);
@@ -543,7 +447,7 @@ export class Replica implements SyncHost {
   private flush(): void {
     const t = now();
     this.flushInner();
-    this.ingestTimes.flushMs += now() - t;
+    this.received.times.flushMs += now() - t;
   }
 
   private flushInner(): void {
@@ -786,7 +690,7 @@ export class Replica implements SyncHost {
       peers: this.peersProvider(),
       snapshot: this.openReport(),
       verifier: this.options.wireVerifier ? `${this.options.wireVerifier.name}; ${this.options.verifier.name}` : this.options.verifier.name,
-      ingest: { ...this.ingestTimes, persist: this.persister.timing() },
+      ingest: { ...this.received.times, persist: this.persister.timing() },
       generatedAt: this.options.now(),
     };
   }
