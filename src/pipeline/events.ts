@@ -12,6 +12,12 @@ export interface Cause {
   readonly at: number;
 }
 
+/**
+ * Most recent transition events a reader keeps: the activity feed (UI10).
+ * The worker sends a page no more than this many of one batch's events.
+ */
+export const FEED_LIMIT = 200;
+
 interface Base { readonly storyId: string; readonly author: string; readonly at: number }
 
 export type BoardEvent = Base & (

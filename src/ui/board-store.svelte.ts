@@ -7,13 +7,10 @@
 // CRDT logic: commands go to the worker.
 import { tick } from 'svelte';
 import {
-  ReplicaClient, type BoardEvent, type BoardPatch, type Command, type CommandResult, type OpenInfo,
+  FEED_LIMIT, ReplicaClient, type BoardEvent, type BoardPatch, type Command, type CommandResult, type OpenInfo,
   type ReplicaStatus, type RoomCredentials, type SyncStatus, type Settings, type Stage, type StoryView,
 } from './replica-client.js';
 import { BoardMirror, ColumnFilter, NO_FILTER, emptyColumns, type Columns, type Filter } from './board-model.js';
-
-/** Most recent transition events kept for the activity feed. */
-export const FEED_LIMIT = 200;
 
 export class BoardStore {
   /**

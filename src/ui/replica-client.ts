@@ -20,7 +20,7 @@ export type {
   NetworkStatus, PeerStatus, BoardEvent, Command, StoryView, Stage, Kind, ArchiveReason, DepView, Settings, RoomCredentials,
   CriteriaChange, StoryPatch, CreateStoryInput,
 };
-export { STAGES, KINDS, ARCHIVE_REASONS, isReady, rankBetween } from '../pipeline/index.js';
+export { STAGES, KINDS, ARCHIVE_REASONS, FEED_LIMIT, isReady, rankBetween } from '../pipeline/index.js';
 export { createRoom, formatRoomFragment, parseRoomLink } from '../sync/room-link.js';
 
 export interface OpenOptions {

@@ -9,6 +9,8 @@ import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';
 import { Replica, type BoardPatch } from './replica.js';
 import { createWorkerApi, type SubscriberMessage, type WorkerApi } from './api.js';
+import { FEED_LIMIT, type BoardEvent } from '../pipeline/index.js';
+import { generateBackup } from '../../tests/e2e/support/make-backup.js';
 
 /** Subscribes and assembles the first board from its parts, as the page's client does; also returns the parts. */
 async function firstBoard(api: WorkerApi, have?: number): Promise<{ full: BoardPatch; parts: number }> {
@@ -136,4 +138,29 @@ test('[REPL15] a page that shows the cached whole board gets only the changes si
   const other = await again.cachedBoard();
   await reopening;
   expect((await firstBoard(again, other.ok ? other.upTo + 1 : 0)).full.full).toBe(true);
+});
+
+test('[UI10] a batch with more transition events than the feed keeps sends the page only the last FEED_LIMIT', async () => {
+  const api = createWorkerApi();
+  await api.open({ roomId: 'room-api-events', create: true, name: 'Ada' });
+  const { port1, port2 } = new MessageChannel();
+  // The import below is one batch: its events come in one message.
+  const imported = new Promise<BoardEvent[]>((resolve) => {
+    port1.onmessage = (e: MessageEvent<SubscriberMessage>) => {
+      if (e.data.kind === 'events' && e.data.value.some((x) => x.type === 'created')) resolve(e.data.value);
+    };
+  });
+  await api.subscribe(port2);
+  // Another replica's board: its init and 300 story creations.
+  const report = await api.importLog(generateBackup({ stories: 300, ops: 301 }));
+  expect(report.applied).toBe(301);
+  const events = await imported;
+  port1.close(); port2.close();
+  expect(events).toHaveLength(FEED_LIMIT);
+  const created = events.filter((e) => e.type === 'created').map((e) => e.storyId);
+  // The newest events: the last stories of the backup, not the first.
+  const { full } = await firstBoard(api);
+  expect(full.upserts).toHaveLength(300);
+  expect(created).toContain(`S-${(299).toString(36).padStart(8, '0')}`); // make-backup's story ids
+  expect(created).not.toContain(`S-${(0).toString(36).padStart(8, '0')}`);
 });

@@ -1,7 +1,7 @@
 // The worker's API (DESIGN §1): coarse commands and plain data in and out,
 // nothing the UI could use to reach the CRDT. One replica per tab; the UI
 // sends commands and receives board patches, events and status.
-import { CommandError, type BoardEvent, type Command } from '../pipeline/index.js';
+import { CommandError, FEED_LIMIT, type BoardEvent, type Command } from '../pipeline/index.js';
 import { IdbOpStore } from '../storage/idb-op-store.js';
 import type { PortLike } from '../sync/port-transport.js';
 import { serveChannel, type ControlPort } from '../sync/frames-link.js';
@@ -255,7 +255,8 @@ export function createWorkerApi(options: { readonly firstPart?: number; readonly
       const r = await ready();
       const send = (m: SubscriberMessage) => port.postMessage(m);
       r.onBoard((value) => send({ kind: 'board', value }));
-      r.onEvents((value) => send({ kind: 'events', value }));
+      // The page keeps the last FEED_LIMIT events: a catch-up's batches of thousands are not cloned to it whole.
+      r.onEvents((value) => send({ kind: 'events', value: value.length > FEED_LIMIT ? value.slice(-FEED_LIMIT) : value }));
       r.onStatus((value) => send({ kind: 'status', value }));
       sync?.onChange((value) => send({ kind: 'sessions', value }));
       const board = viewBoard;
