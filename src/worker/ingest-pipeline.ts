@@ -2,7 +2,7 @@
 // off the replica's thread where a verifier worker exists, then applied in
 // call order on the replica's serial queue, which local commands share. The
 // replica hands each applied batch on (persist, board index, sync).
-import type { Document, IngestResult, IngestSession, Op, OpId } from '../core/index.js';
+import { SIG_BYTES, type Document, type IngestResult, type IngestSession, type Op, type OpId } from '../core/index.js';
 import type { Verifier } from './verifier.js';
 import { frameIds, type WireVerifier } from './wire-verifier.js';
 
@@ -10,6 +10,12 @@ import { frameIds, type WireVerifier } from './wire-verifier.js';
 const WIRE_MIN_FRAMES = 16;
 
 const now = (): number => globalThis.performance?.now() ?? 0;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** Where received ops spend their time, cumulative ms per phase (the bench's breakdown; the replica adds its own). */
 export interface IngestTimes {
@@ -23,6 +29,9 @@ export interface IngestTimes {
   indexMs: number;
   flushMs: number;
 }
+
+/** A copy of an op being checked: its signature bytes, and its verdict once known. */
+interface CheckedCopy { readonly sig: Uint8Array; readonly valid: Promise<boolean> }
 
 export interface IngestPipelineOptions {
   readonly doc: Document;
@@ -38,8 +47,8 @@ export interface IngestPipelineOptions {
 
 export class IngestPipeline {
   readonly times: IngestTimes = { batches: 0, ops: 0, decodeMs: 0, verifyWallMs: 0, verifyWaitMs: 0, applyMs: 0, afterApplyMs: 0, indexMs: 0, flushMs: 0 };
-  /** Op id → settles once the batch checking a copy of it has been applied (REPL16). */
-  private readonly inFlight = new Map<OpId, Promise<void>>();
+  /** Op id → the copies checked in batches not applied yet: each one's signature and verdict (REPL16). */
+  private readonly checking = new Map<OpId, CheckedCopy[]>();
 
   constructor(private readonly options: IngestPipelineOptions) {}
 
@@ -71,12 +80,14 @@ export class IngestPipeline {
    * batch is decoded with the ids this thread computed as soon as its
    * verdicts arrive, and applied in call order (REPL3, REPL16, CORE8).
    *
-   * Only copies that could be applied are verified (REPL16): a room's peers
-   * all stream their catch-up to a joiner, so most copies are duplicates. A
-   * copy of an op the document holds needs no check (the core reports it as
-   * a duplicate). A copy of an op that an earlier batch is still checking
-   * waits until that batch is applied, and is checked only if the earlier
-   * copy did not make it (a bad copy never shadows a good one, CORE8b).
+   * Only copies whose verdict is not known already are verified (REPL16): a
+   * room's peers all stream their catch-up to a joiner, so most copies are
+   * duplicates. A copy of an op the document holds needs no check (the core
+   * reports it as a duplicate). A copy with the same id and the same
+   * signature bytes as one being checked is the same bytes, so it takes that
+   * check's verdict. Any other copy is verified on its own signature: a bad
+   * copy never shadows a good one (CORE8b), and the good one's verdict then
+   * serves the copies of it that follow.
    */
   private viaWire(wire: WireVerifier, frames: Uint8Array[], origin: string): Promise<IngestResult> {
     const { doc } = this.options;
@@ -85,33 +96,38 @@ export class IngestPipeline {
     stats.ops += frames.length;
     const v0 = now();
     const { hex, raw } = frameIds(frames);
-    let landed!: () => void;
-    const done = new Promise<void>((resolve) => { landed = resolve; });
-    const fresh: number[] = [];
-    const later: number[] = [];
-    const earlier = new Set<Promise<void>>();
+    const mine: number[] = [];
+    const shared: { readonly index: number; readonly valid: Promise<boolean> }[] = [];
+    const registered: { readonly id: OpId; readonly copy: CheckedCopy }[] = [];
+    // This batch's own verdicts, by position in `mine` (never rejects: a failed check is all false).
+    let settle!: (valid: readonly boolean[]) => void;
+    const verdicts = new Promise<readonly boolean[]>((resolve) => { settle = resolve; });
     for (let i = 0; i < frames.length; i++) {
       const id = hex[i];
       if (id === undefined || doc.holds(id)) continue; // not an op (the decoder says why), or a duplicate
-      const checking = this.inFlight.get(id);
-      if (checking !== undefined && checking !== done) { later.push(i); earlier.add(checking); continue; }
-      fresh.push(i); // (a second copy in this same batch is checked too: each copy on its own signature)
-      this.inFlight.set(id, done);
+      const f = frames[i]!;
+      const sig = f.subarray(f.length - SIG_BYTES);
+      let copies = this.checking.get(id);
+      const same = copies?.find((c) => sameBytes(c.sig, sig));
+      if (same !== undefined) { shared.push({ index: i, valid: same.valid }); continue; }
+      const k = mine.push(i) - 1;
+      if (copies === undefined) { copies = []; this.checking.set(id, copies); }
+      const mineCopy = { sig, valid: verdicts.then((v) => v[k] === true) };
+      copies.push(mineCopy);
+      registered.push({ id, copy: mineCopy });
     }
-    const valid = new Array<boolean>(frames.length).fill(false);
-    const check = async (which: readonly number[]): Promise<void> => {
-      if (which.length === 0) return;
-      const ids = new Uint8Array(32 * which.length);
-      which.forEach((i, k) => ids.set(raw.subarray(32 * i, 32 * i + 32), 32 * k));
-      const v = await wire.check(which.map((i) => frames[i]!), ids);
-      which.forEach((i, k) => { valid[i] = v.valid[k] === true; });
-    };
+    const checked = (async () => {
+      if (mine.length === 0) return [];
+      const ids = new Uint8Array(32 * mine.length);
+      mine.forEach((i, k) => ids.set(raw.subarray(32 * i, 32 * i + 32), 32 * k));
+      return (await wire.check(mine.map((i) => frames[i]!), ids)).valid;
+    })();
+    checked.then(settle, () => settle([]));
     const decoded = (async () => {
-      await check(fresh);
-      if (later.length > 0) {
-        await Promise.all(earlier);
-        await check(later.filter((i) => !doc.holds(hex[i]!)));
-      }
+      const valid = new Array<boolean>(frames.length).fill(false);
+      const own = await checked;
+      mine.forEach((i, k) => { valid[i] = own[k] === true; });
+      for (const s of shared) valid[s.index] = await s.valid;
       stats.verifyWallMs += now() - v0;
       const t = now();
       const session = doc.beginIngest(frames, hex);
@@ -119,9 +135,12 @@ export class IngestPipeline {
       stats.decodeMs += now() - t;
       return session;
     })();
+    // Until this batch is applied, a copy it checked is not held yet: keep its verdict for other copies till then.
     return this.applyInOrder(decoded, origin).finally(() => {
-      for (const i of fresh) if (this.inFlight.get(hex[i]!) === done) this.inFlight.delete(hex[i]!);
-      landed();
+      for (const { id, copy } of registered) {
+        const left = this.checking.get(id)?.filter((c) => c !== copy);
+        if (left === undefined || left.length === 0) this.checking.delete(id); else this.checking.set(id, left);
+      }
     });
   }
 

@@ -8,6 +8,7 @@ import { IdbOpStore } from '../storage/idb-op-store.js';
 import type { OpStore, MetaStore } from '../storage/op-store.js';
 import { FailingOpStore } from '../storage/failing-op-store.js';
 import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
+import { Prng } from '../../tests/support/prng.js';
 import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';
 import { InlineWireVerifier } from './wire-verifier.js';
@@ -262,7 +263,7 @@ describe('replica', () => {
     expect(piped.view().stories.map((s) => s.title).sort()).toEqual([...titles].sort());
   });
 
-  test('[REPL16][CORE8b] copies of ops held or being checked are not verified again; a bad copy never shadows a good one', async () => {
+  test('[REPL16][CORE8b] copies of ops held, or byte-identical to one being checked, are not verified again; a bad copy never shadows a good one', async () => {
     const clock = new ManualClock();
     const source = await openReplica(new MemoryOpStore(), clock, 1);
     await boardWithStories(source, Array.from({ length: 20 }, (_, i) => `story ${i}`));
@@ -279,7 +280,7 @@ describe('replica', () => {
     const badCopy = ops[5]!.slice(); badCopy[badCopy.length - 1]! ^= 1;
     const fromA = [...ops.slice(0, 5), badCopy, ...ops.slice(6)];
     const [a, b] = await Promise.all([joiner.ingest(fromA, 'peer-a'), joiner.ingest(ops, 'peer-b')]);
-    // A's batch: all verified; B's: only op 5 (once A's bad copy had failed), the rest waited and were duplicates.
+    // A's batch: all verified; B's: only op 5 (its signature differs from A's bad copy); the rest shared A's verdicts and were duplicates.
     expect(verified).toEqual([ops.length, 1]);
     expect(a.outcomes[5]).toMatchObject({ status: 'rejected', reason: expect.stringContaining('bad signature') });
     expect(a.outcomes.slice(0, 5).every((o) => o.status === 'applied')).toBe(true);
@@ -291,6 +292,49 @@ describe('replica', () => {
     const c = await joiner.ingest(ops, 'peer-c');
     expect(verified).toEqual([ops.length, 1]);
     expect(c.outcomes.every((o) => o.status === 'duplicate')).toBe(true);
+  });
+
+  test.each([1, 2, 3, 4, 5])('[REPL16][CORE8b][SYNC14] seed %i: overlapping catch-ups from three peers, one forging copies, converge; each distinct copy is verified at most once', async (seedN) => {
+    const rng = new Prng(seedN);
+    const clock = new ManualClock();
+    const source = await openReplica(new MemoryOpStore(), clock, 1);
+    await boardWithStories(source, Array.from({ length: 40 }, (_, i) => `story ${i}`));
+    const ops = source.doc.ops().map((o) => o.bytes);
+    const inner = new InlineWireVerifier(crypto.subtle);
+    let verified = 0;
+    const wireVerifier = { name: inner.name, close() {}, check(f: readonly Uint8Array[], ids?: Uint8Array) { verified += f.length; return inner.check(f, ids); } };
+    const joiner = await Replica.open({
+      roomId: 'room-1', store: new MemoryOpStore(), meta: new MemoryOpStore(), signer: new NobleSigner(seed(3)),
+      verifier: new NobleVerifier(), wireVerifier,
+      now: clock.now, randomBytes: seededBytes(3), schedule: clock.schedule, replicaId: 'r3',
+    });
+    // Each peer streams the whole log in batches of 16–40 (the wire path); the third flips a signature bit in a third of its copies.
+    const streams = [0, 1, 2].map((peer) => {
+      const batches: Uint8Array[][] = [];
+      for (let at = 0; at < ops.length;) {
+        const n = rng.range(16, 40);
+        batches.push(ops.slice(at, at + n).map((b) => {
+          if (peer !== 2 || !rng.chance(1 / 3)) return b;
+          const bad = b.slice(); bad[bad.length - 1 - rng.int(64)]! ^= 1 << rng.int(8); return bad;
+        }));
+        at += n;
+      }
+      return batches;
+    });
+    const forged = streams[2]!.flat().filter((b, i) => b !== ops[i]).length;
+    // Interleaved as the three sessions' messages would arrive, all in flight at once.
+    const calls: Promise<unknown>[] = [];
+    const next = [0, 0, 0];
+    while (next.some((k, p) => k < streams[p]!.length)) {
+      const p = rng.pick([0, 1, 2].filter((q) => next[q]! < streams[q]!.length));
+      calls.push(joiner.ingest(streams[p]![next[p]!++]!, `peer-${p}`));
+    }
+    await Promise.all(calls);
+    expect(joiner.doc.stateHash()).toBe(source.doc.stateHash());
+    expect(joiner.doc.opCount).toBe(ops.length);
+    // Three copies of every op arrived; each good op is verified at most once, and each forged copy at most once.
+    expect(verified).toBeGreaterThanOrEqual(ops.length);
+    expect(verified).toBeLessThanOrEqual(ops.length + forged);
   });
 
   test('[REPL5] patches go out at once after a quiet spell, every 16 ms in live bursts, and less often (≤ 128 ms) in a bulk catch-up', async () => {
