@@ -24,7 +24,6 @@ export interface SessionRow {
   readonly queued: number;
 }
 
-
 export interface RoomSyncOptions {
   readonly replica: Replica;
   readonly roomId: string;

@@ -12,7 +12,9 @@
 // its signature (the last 64 bytes) verifies over that id under the author key
 // it carries (bytes 1..33, CORE3). WebCrypto's refusals are re-judged by noble
 // (ZIP215), exactly as WebCryptoVerifier does. The ids come from this
-// replica's own code, never from the peer, so the core may trust them.
+// replica's own code, never from the peer, so the core may trust them: the
+// replica hashes the frames itself (`frameIds`, REPL16: it needs the ids to
+// skip copies it holds) and hands them over, or the verifier hashes them.
 import { LIMITS, SIG_BYTES, sha256, toHex, verifyBytes } from '../core/index.js';
 
 /** Hashes and verifies signed ops given as raw frames. */
