@@ -8,6 +8,7 @@
 //   node --import tsx bench/browser/catchup.ts                 # 10,000 and 100,000 ops, 3 joiners each
 //   HUSKIES_CATCHUP_SIZES=20000 HUSKIES_CATCHUP_RUNS=5 node --import tsx bench/browser/catchup.ts
 //   HUSKIES_CATCHUP_PEERS=2 …   # the room has two peers online when a joiner comes
+// (By default a 20,000-op room with two peers online is measured too.)
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
@@ -20,6 +21,11 @@ const RUNS = Number(process.env.HUSKIES_CATCHUP_RUNS ?? 3);
 const PROFILE_DIR = process.env.HUSKIES_CATCHUP_PROFILE;
 /** Peers holding the room when a joiner comes (REPL16: every one of them streams its catch-up to it). */
 const PEERS = Number(process.env.HUSKIES_CATCHUP_PEERS ?? 1);
+/** What is measured: each size with PEERS peers, and by default also a 20,000-op room with two peers online. */
+const CASES = [
+  ...SIZES.map((size) => ({ size, peers: PEERS })),
+  ...(process.env.HUSKIES_CATCHUP_SIZES || process.env.HUSKIES_CATCHUP_PEERS ? [] : [{ size: 20_000, peers: 2 }]),
+];
 
 /**
  * CPU time (ms, user + system) of a process and all its descendants, from
@@ -128,7 +134,7 @@ export async function run(): Promise<Record<string, number>> {
   const browser = await chromium.launch(chromiumLaunchOptions());
   const out: Record<string, number> = {};
   try {
-    for (const size of SIZES) {
+    for (const { size, peers } of CASES) {
       const contexts: BrowserContext[] = [];
       const g0 = Date.now();
       // Cached in the OS temp dir: signing a 100,000-op room takes about a minute.
@@ -141,7 +147,7 @@ export async function run(): Promise<Record<string, number>> {
       await holder.evaluate((b64) => window.sync.importLog(b64), Buffer.from(backup.file).toString('base64'));
       const importMs = Date.now() - i0;
       // More peers holding the room (they catch up from the holder first, and stay).
-      for (let p = 1; p < PEERS; p++) {
+      for (let p = 1; p < peers; p++) {
         const peer = await openPeer(browser, server, room, `Bo${p}`, false, contexts);
         await peer.evaluate((n) => window.sync.waitForPersisted(n), backup.ops);
       }
@@ -172,7 +178,7 @@ export async function run(): Promise<Record<string, number>> {
         cpuPerOp.push((cpu * 1000) / backup.ops);
         durableRates.push(backup.ops / (durableMs / 1000));
         durableCpuPerOp.push((durableCpu * 1000) / backup.ops);
-        console.error(`[catchup] ${backup.ops} ops${PEERS > 1 ? ` from ${PEERS} peers` : ''}: run ${r + 1}/${RUNS} ${ms.toFixed(0)} ms = ${Math.round(backup.ops / (ms / 1000))} ops/s; ` +
+        console.error(`[catchup] ${backup.ops} ops${peers > 1 ? ` from ${peers} peers` : ''}: run ${r + 1}/${RUNS} ${ms.toFixed(0)} ms = ${Math.round(backup.ops / (ms / 1000))} ops/s; ` +
           `CPU of browser + relay ${Math.round(cpu)} ms = ${Math.round((cpu * 1000) / backup.ops)} µs/op; ` +
           `durable after ${durableMs.toFixed(0)} ms = ${Math.round(backup.ops / (durableMs / 1000))} ops/s, ${Math.round((durableCpu * 1000) / backup.ops)} µs/op (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
         {
@@ -199,7 +205,7 @@ export async function run(): Promise<Record<string, number>> {
         for (const c of ctxs) await c.close();
       }
       for (const c of contexts) await c.close();
-      const key = PEERS > 1 ? `catchUp${size}From${PEERS}Peers` : `catchUp${size}`;
+      const key = peers > 1 ? `catchUp${size}From${peers}Peers` : `catchUp${size}`;
       out[`${key}OpsPerSec`] = median(rates);
       // All CPU the catch-up took (sender, receiver, relay, storage, network), per op:
       // 2,000,000 / this is the rate two otherwise idle cores would allow.
