@@ -1,7 +1,7 @@
 // The UI's board model without a browser: patches, column order, drop ranks
 // and filters (docs/SPEC.md UI3, UI4, UI10).
 import { describe, expect, test } from 'vitest';
-import { BoardMirror, ColumnFilter, emptyColumns, filterColumns, groupByStage, matches, NO_FILTER, positionBefore, predictMove, rankAt, syncProgress, syncProgressText, type Columns, type Filter } from './board-model.js';
+import { BoardMirror, ColumnFilter, emptyColumns, filterColumns, groupByStage, matches, NO_FILTER, positionBefore, predictMove, rankAt, SYNC_PILL_MIN_OPS, syncProgress, syncProgressText, type Columns, type Filter } from './board-model.js';
 import { STAGES } from './replica-client.js';
 import type { BoardPatch, SessionRow, StoryView } from './replica-client.js';
 
@@ -218,5 +218,9 @@ describe('board model', () => {
     const p = syncProgress(status(row('p1', 'Ada', 'syncing', 45_210, 100_002), row('9f3ac2e1d0', '', 'syncing', 700, 600), row('p3', 'Cy', 'live', 10, 10)))!;
     expect(p).toEqual({ received: 45_810, expected: 100_602, percent: 45, from: ['Ada', '9f3ac2e1'] });
     expect(syncProgressText(p)).toBe('Receiving 45,810 of 100,602 changes from Ada, 9f3ac2e1 (45%)');
+    // The header's threshold: a reconnect's few ops make no pill; the panel (no threshold) still shows them.
+    const small = status(row('p1', 'Ada', 'syncing', 3, 12));
+    expect(syncProgress(small, SYNC_PILL_MIN_OPS)).toBeNull();
+    expect(syncProgress(small)).toMatchObject({ received: 3, expected: 12, percent: 25 });
   });
 });

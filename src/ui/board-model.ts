@@ -332,8 +332,14 @@ export interface SyncProgress {
   readonly from: readonly string[];
 }
 
-/** The catch-up in progress, or null when no session is syncing a catch-up it announced. */
-export function syncProgress(sessions: readonly SessionRow[] | undefined): SyncProgress | null {
+/**
+ * The header shows a catch-up from this many ops on (UI18): a reconnect's
+ * handful of ops is done before a pill could be read, and would only flash.
+ */
+export const SYNC_PILL_MIN_OPS = 100;
+
+/** The catch-up in progress, or null when no session is syncing a catch-up it announced (of at least `minOps` in all). */
+export function syncProgress(sessions: readonly SessionRow[] | undefined, minOps = 1): SyncProgress | null {
   let received = 0;
   let expected = 0;
   const from: string[] = [];
@@ -344,7 +350,7 @@ export function syncProgress(sessions: readonly SessionRow[] | undefined): SyncP
     expected += s.expected;
     from.push(s.name || s.id.slice(0, 8));
   }
-  if (expected === 0) return null;
+  if (expected === 0 || expected < minOps) return null;
   return { received, expected, percent: progressPercent(received, expected), from };
 }
 
