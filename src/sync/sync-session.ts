@@ -92,6 +92,7 @@ export class SyncSession {
   private pumping = false;
   // progress
   private started = false;
+  private helloSent = false;
   private helloReceived = false;
   private headsSent = false;
   private headsReceived = false;
@@ -117,8 +118,12 @@ export class SyncSession {
     };
   }
 
-  /** Subscribes to the transport and the host and sends hello (SYNC1). Call once. */
-  start(): void {
+  /**
+   * Subscribes to the transport and the host and sends hello (SYNC1). Call
+   * once. With `gate`, the hello waits until it settles (SYNC17): frames the
+   * peer sends meanwhile wait too, and nothing is sent before the hello.
+   */
+  start(gate?: Promise<void>): void {
     if (this.started) throw new Error('session already started');
     this.started = true;
     if (this.transport.closed) { this.ended('transport closed before start'); return; }
@@ -128,10 +133,19 @@ export class SyncSession {
       this.transport.onDrain(() => this.pump()),
       this.host.onApplied((ops, origin) => this.onApplied(ops, origin)),
     );
+    if (gate === undefined) { this.hello(); return; }
+    // Everything the peer sends is handled after the hello: the inbox starts behind it.
+    const hello = () => { if (!this.isClosed()) this.hello(); };
+    this.inbox = gate.then(hello, hello);
+  }
+
+  private hello(): void {
     const vv = Object.entries(this.host.versionVector()).slice(0, MAX_AUTHORS);
     for (const [author, seq] of vv) this.sentVector[author] = seq;
     const name = this.opts.name;
     this.send({ type: 'hello', replicaId: this.host.replicaId, ...(name === undefined ? {} : { name }), versionVector: vv, heads: this.host.heads().slice(0, MAX_HEADS) });
+    this.helloSent = true;
+    this.pump(); // live ops queued while the hello waited
   }
 
   /** Current state, for the peers panel. */
@@ -173,6 +187,7 @@ export class SyncSession {
 
   /** Sends this replica's presence (opaque state string, ≤ 4 KiB). */
   sendPresence(name: string, state: string): void {
+    if (!this.helloSent) return; // before the hello it would be a bad frame (SYNC1)
     this.send({ type: 'presence', name, state });
   }
 
@@ -301,8 +316,9 @@ export class SyncSession {
 
   /** SYNC8: ops applied from any origin but this peer are streamed to it, once it said hello. */
   private onApplied(ops: readonly { id: string; bytes: Uint8Array }[], origin: string): void {
-    // Before the peer's hello, its catch-up (computed on hello) will hold these ops anyway.
-    if (this.isClosed() || origin === this.peerId || !this.helloReceived) return;
+    // Until the peer's hello is handled, its catch-up (computed then) will hold these ops anyway;
+    // queued meanwhile, a held hello's wait (SYNC17) would fill the live queue (SYNC9).
+    if (this.isClosed() || origin === this.peerId || this.state === 'connecting') return;
     for (const op of ops) this.live.push(op.bytes);
     this.pump();
     // SYNC9: a peer that cannot keep up is dropped; it resyncs by version vector on reconnect.
@@ -311,7 +327,7 @@ export class SyncSession {
 
   /** Hands queued ops to the transport while its buffer is under the high-water mark (SYNC9). */
   private pump(): void {
-    if (this.pumping || this.isClosed()) return;
+    if (this.pumping || this.isClosed() || !this.helloSent) return;
     this.pumping = true;
     try {
       while (!this.isClosed() && this.transport.bufferedAmount < this.opts.highWaterBytes) {

@@ -222,7 +222,7 @@ export function createWorkerApi(options: { readonly firstPart?: number; readonly
     else {
       const off = r.onBoard((p) => { if (p.meta?.initialised) { off(); void writeName().catch(() => undefined); } });
     }
-    sync = new RoomSync({ replica: r, roomId: options.roomId, name: () => name });
+    sync = new RoomSync({ replica: r, roomId: options.roomId, name: () => name, schedule: timerSchedule() });
     // Sync serves ops from the decoded log: after an open from a snapshot it
     // starts once the prefix is loaded in the background (REPL13); peers
     // that connect before then wait in attachPort.

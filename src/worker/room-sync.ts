@@ -4,6 +4,7 @@
 // connection gets one SyncSession (catch-up, then live).
 import { BroadcastHub } from '../sync/broadcast-transport.js';
 import { PortTransport, type PortLike } from '../sync/port-transport.js';
+import { HelloGate, type GateSchedule } from '../sync/hello-gate.js';
 import { SyncSession, type SessionState } from '../sync/sync-session.js';
 import type { Transport } from '../sync/transport.js';
 import type { Replica } from './replica.js';
@@ -28,6 +29,8 @@ export interface RoomSyncOptions {
   readonly replica: Replica;
   readonly roomId: string;
   readonly name: () => string;
+  /** Timers for holding a hello while a big catch-up runs (SYNC17). */
+  readonly schedule: GateSchedule;
 }
 
 interface Live { session: SyncSession; via: 'tab' | 'webrtc'; frames: SessionRow['frames']; state: SessionState }
@@ -36,9 +39,11 @@ export class RoomSync {
   private readonly sessions = new Map<string, Live>();
   private hub: BroadcastHub | undefined;
   private readonly listeners = new Set<(rows: SessionRow[]) => void>();
+  private readonly gate: HelloGate;
 
   constructor(private readonly options: RoomSyncOptions) {
     options.replica.setPeersProvider(() => this.sessionRows());
+    this.gate = new HelloGate(options.schedule);
   }
 
   /** Starts syncing with the other tabs of this browser. */
@@ -69,10 +74,15 @@ export class RoomSync {
     session.onStateChange((state) => {
       live.state = state;
       if (state === 'closed' && this.sessions.get(key) === live) this.sessions.delete(key);
+      this.gate.changed();
       this.emit();
     });
-    session.onProgress(() => this.emit());
-    session.start();
+    session.onProgress(() => { this.gate.changed(); this.emit(); });
+    // SYNC17: while another peer's big catch-up is coming, this peer's would repeat it.
+    session.start(this.gate.hold(() => [...this.sessions.values()].filter((l) => l !== live).map((l) => {
+      const st = l.session.stats();
+      return { syncing: l.state === 'syncing', remaining: st.expected - st.received };
+    })));
     this.emit();
   }
 

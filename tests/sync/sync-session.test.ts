@@ -150,6 +150,43 @@ describe('sync session', () => {
     expect(l.sb.stats().received).toBe(201);
   });
 
+  test('[SYNC17] a hello held until another catch-up is done: that peer then sends only what is still missing', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    for (let i = 0; i < 300; i++) a.change(set(`k${i % 40}`, 'v'.repeat(50)));
+    const ab = connect(a, b, true);
+    await settle([ab]);
+    const c = host('c', 3);
+    // c meets a first; its session with b starts while that catch-up runs, its hello held.
+    const [tca, tac] = createMemoryPair(c.replicaId, a.replicaId, { manual: true });
+    const [tcb, tbc] = createMemoryPair(c.replicaId, b.replicaId, { manual: true });
+    const ca = new SyncSession(c, tca); const ac = new SyncSession(a, tac);
+    const cb = new SyncSession(c, tcb); const bc = new SyncSession(b, tbc);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    ca.start(); ac.start(); bc.start();
+    cb.start(gate);
+    ca.onStateChange((st) => { if (st === 'live') open(); });
+    const links = [{ ta: tca, tb: tac, sa: ca, sb: ac }, { ta: tcb, tb: tbc, sa: cb, sb: bc }];
+    // Until the gate opens, c sends b nothing at all (a hello first, always: SYNC1), and b's frames wait.
+    let sentToB = 0;
+    const send = tcb.send.bind(tcb);
+    tcb.send = (f) => { if (ca.currentState !== 'live') sentToB++; send(f); };
+    // (c's session with b is idle only once its gate opens: drive the others until then.)
+    for (let round = 0; round < 10_000 && ca.currentState !== 'live'; round++) {
+      tca.flush(); tac.flush(); tcb.flush(); tbc.flush();
+      await ca.idle(); await ac.idle(); await bc.idle();
+    }
+    expect(ca.currentState).toBe('live');
+    await settle(links);
+    expect(sentToB).toBe(0);
+    expect(c.opIds()).toEqual(a.opIds());
+    // b's catch-up was computed from the hello c sent after a's: nothing left to send.
+    expect(bc.stats()).toMatchObject({ sent: 0, state: 'live' });
+    expect(cb.stats()).toMatchObject({ expected: 0, received: 0, state: 'live', badFrames: 0 });
+    expect(bc.stats().badFrames).toBe(0);
+  });
+
   test('[SYNC16] a catch-up\'s percent: whole, capped at 100, 0 when nothing was announced', () => {
     expect([0, 1, 99, 100, 150].map((r) => progressPercent(r, 100))).toEqual([0, 1, 99, 100, 100]);
     expect(progressPercent(5, 0)).toBe(0);
