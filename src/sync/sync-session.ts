@@ -41,6 +41,8 @@ export interface SessionStats {
   /** The peer's replica id from its hello. */
   readonly peerReplicaId?: string;
   readonly peerName?: string;
+  /** The hello is held while another session catches up (SYNC17). */
+  readonly held: boolean;
 }
 
 export interface SyncSessionOptions {
@@ -159,6 +161,7 @@ export class SyncSession {
       queued: this.stream.length - this.streamPos + this.live.length,
       wantsInFlight: this.wanted.size,
       state: this.state,
+      held: this.started && !this.helloSent && !this.isClosed(),
       ...(this.lastBadReason === undefined ? {} : { lastBadReason: this.lastBadReason }),
       ...(this.closeReason === undefined ? {} : { closeReason: this.closeReason }),
       ...(this.peerReplicaId === undefined ? {} : { peerReplicaId: this.peerReplicaId }),

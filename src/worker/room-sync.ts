@@ -22,6 +22,8 @@ export interface SessionRow {
   readonly received: number;
   /** The catch-up's size as the peer announced it (SYNC16): `received` of `expected` while syncing. */
   readonly expected: number;
+  /** Its hello waits for another peer's catch-up (SYNC17). */
+  readonly held: boolean;
   readonly queued: number;
 }
 
@@ -93,7 +95,7 @@ export class RoomSync {
       const stats = live.session.stats();
       rows.push({
         id: key.slice(key.indexOf(':') + 1), name: stats.peerName ?? '', via: live.via, frames: live.frames, state: live.state,
-        sent: stats.sent, received: stats.received, expected: stats.expected, queued: stats.queued,
+        sent: stats.sent, received: stats.received, expected: stats.expected, held: stats.held, queued: stats.queued,
       });
     }
     return rows.sort((a, b) => (a.name + a.id < b.name + b.id ? -1 : 1));

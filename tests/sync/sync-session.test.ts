@@ -166,6 +166,8 @@ describe('sync session', () => {
     const gate = new Promise<void>((resolve) => { open = resolve; });
     ca.start(); ac.start(); bc.start();
     cb.start(gate);
+    expect(cb.stats().held).toBe(true);
+    expect(ca.stats().held).toBe(false);
     ca.onStateChange((st) => { if (st === 'live') open(); });
     const links = [{ ta: tca, tb: tac, sa: ca, sb: ac }, { ta: tcb, tb: tbc, sa: cb, sb: bc }];
     // Until the gate opens, c sends b nothing at all (a hello first, always: SYNC1), and b's frames wait.
@@ -179,6 +181,7 @@ describe('sync session', () => {
     }
     expect(ca.currentState).toBe('live');
     await settle(links);
+    expect(cb.stats().held).toBe(false);
     expect(sentToB).toBe(0);
     expect(c.opIds()).toEqual(a.opIds());
     // b's catch-up was computed from the hello c sent after a's: nothing left to send.
