@@ -1,7 +1,7 @@
 // The core's public surface: everything outside src/core imports from here.
 export * from './op.js';
 export { decodeOp, encodeBody, joinSigned, EncodeError, type DecodeResult } from './codec.js';
-export { toHex, fromHex, isHex, utf8Encode, utf8Decode } from './bytes.js';
+export { toHex, fromHex, isHex, sameBytes, utf8Encode, utf8Decode } from './bytes.js';
 export { ByteWriter } from './byte-writer.js';
 export { sha256 } from './hash.js';
 export {

@@ -6,6 +6,7 @@
 // within one case opens a NEW instance over that SAME storage (for IndexedDB:
 // the same factory and room; for memory: the same MemoryBacking). Cases close
 // every instance they open.
+import { sameBytes } from '../core/index.js';
 import { OpStoreError, type MetaStore, type OpStore, type OpStoreErrorKind, type StoredOp } from './op-store';
 
 export interface ContractCase<S> {
@@ -17,12 +18,6 @@ export interface ContractCase<S> {
 
 function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`contract violated: ${message}`);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function assertSameOps(actual: readonly StoredOp[], expected: readonly StoredOp[], what: string): void {

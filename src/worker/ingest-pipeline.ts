@@ -2,7 +2,7 @@
 // off the replica's thread where a verifier worker exists, then applied in
 // call order on the replica's serial queue, which local commands share. The
 // replica hands each applied batch on (persist, board index, sync).
-import { SIG_BYTES, type Document, type IngestResult, type IngestSession, type Op, type OpId } from '../core/index.js';
+import { SIG_BYTES, sameBytes, type Document, type IngestResult, type IngestSession, type Op, type OpId } from '../core/index.js';
 import type { Verifier } from './verifier.js';
 import { frameIds, type WireVerifier } from './wire-verifier.js';
 
@@ -10,12 +10,6 @@ import { frameIds, type WireVerifier } from './wire-verifier.js';
 const WIRE_MIN_FRAMES = 16;
 
 const now = (): number => globalThis.performance?.now() ?? 0;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** Where received ops spend their time, cumulative ms per phase (the bench's breakdown; the replica adds its own). */
 export interface IngestTimes {
