@@ -24,8 +24,8 @@ export interface IngestTimes {
   flushMs: number;
 }
 
-/** A copy of an op being checked: its signature bytes, and its verdict once known. */
-interface CheckedCopy { readonly sig: Uint8Array; readonly valid: Promise<boolean> }
+/** A copy of an op being checked: its signature bytes, and where its verdict will be (its batch's verdicts, at `k`). */
+interface CheckedCopy { readonly sig: Uint8Array; readonly verdicts: Promise<readonly boolean[]>; readonly k: number }
 
 export interface IngestPipelineOptions {
   readonly doc: Document;
@@ -91,37 +91,36 @@ export class IngestPipeline {
     const v0 = now();
     const { hex, raw } = frameIds(frames);
     const mine: number[] = [];
-    const shared: { readonly index: number; readonly valid: Promise<boolean> }[] = [];
-    const registered: { readonly id: OpId; readonly copy: CheckedCopy }[] = [];
-    // This batch's own verdicts, by position in `mine` (never rejects: a failed check is all false).
-    let settle!: (valid: readonly boolean[]) => void;
-    const verdicts = new Promise<readonly boolean[]>((resolve) => { settle = resolve; });
+    const shared: { readonly index: number; readonly copy: CheckedCopy }[] = [];
     for (let i = 0; i < frames.length; i++) {
       const id = hex[i];
       if (id === undefined || doc.holds(id)) continue; // not an op (the decoder says why), or a duplicate
       const f = frames[i]!;
-      const sig = f.subarray(f.length - SIG_BYTES);
-      let copies = this.checking.get(id);
-      const same = copies?.find((c) => sameBytes(c.sig, sig));
-      if (same !== undefined) { shared.push({ index: i, valid: same.valid }); continue; }
-      const k = mine.push(i) - 1;
-      if (copies === undefined) { copies = []; this.checking.set(id, copies); }
-      const mineCopy = { sig, valid: verdicts.then((v) => v[k] === true) };
-      copies.push(mineCopy);
-      registered.push({ id, copy: mineCopy });
+      const same = this.checking.get(id)?.find((c) => sameBytes(c.sig, f.subarray(f.length - SIG_BYTES)));
+      if (same !== undefined) shared.push({ index: i, copy: same });
+      else mine.push(i);
     }
-    const checked = (async () => {
+    const checked = (async (): Promise<readonly boolean[]> => {
       if (mine.length === 0) return [];
       const ids = new Uint8Array(32 * mine.length);
       mine.forEach((i, k) => ids.set(raw.subarray(32 * i, 32 * i + 32), 32 * k));
       return (await wire.check(mine.map((i) => frames[i]!), ids)).valid;
     })();
-    checked.then(settle, () => settle([]));
+    // This batch's copies serve later copies of the same bytes until it is applied (a failed check: all false).
+    const verdicts = checked.catch((): readonly boolean[] => []);
+    const registered = mine.map((i, k): { readonly id: OpId; readonly copy: CheckedCopy } => {
+      const f = frames[i]!;
+      const copy = { sig: f.subarray(f.length - SIG_BYTES), verdicts, k };
+      const id = hex[i]!;
+      const copies = this.checking.get(id);
+      if (copies === undefined) this.checking.set(id, [copy]); else copies.push(copy);
+      return { id, copy };
+    });
     const decoded = (async () => {
       const valid = new Array<boolean>(frames.length).fill(false);
       const own = await checked;
       mine.forEach((i, k) => { valid[i] = own[k] === true; });
-      for (const s of shared) valid[s.index] = await s.valid;
+      for (const { index, copy } of shared) valid[index] = (await copy.verdicts)[copy.k] === true;
       stats.verifyWallMs += now() - v0;
       const t = now();
       const session = doc.beginIngest(frames, hex);
@@ -132,8 +131,11 @@ export class IngestPipeline {
     // Until this batch is applied, a copy it checked is not held yet: keep its verdict for other copies till then.
     return this.applyInOrder(decoded, origin).finally(() => {
       for (const { id, copy } of registered) {
-        const left = this.checking.get(id)?.filter((c) => c !== copy);
-        if (left === undefined || left.length === 0) this.checking.delete(id); else this.checking.set(id, left);
+        const copies = this.checking.get(id);
+        if (copies === undefined) continue;
+        if (copies.length === 1) { if (copies[0] === copy) this.checking.delete(id); continue; }
+        const at = copies.indexOf(copy);
+        if (at >= 0) copies.splice(at, 1);
       }
     });
   }
