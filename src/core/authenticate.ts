@@ -4,11 +4,13 @@
 // a small state machine the pure core can drive with a synchronous verifier
 // and the worker with an async one: ask `requests()`, answer `resolve()`.
 //
-// Why not let one signature vouch for a run of hash-chained ops? It is sound
-// per op, but a replica that accepts an op on a voucher that it then cannot
-// apply (missing dependency, failed check) holds an op with no proof it can
-// pass on, and honest replicas split (found by the seeded simulation, SIM3).
-// Catch-up speed comes from fast, parallel verification instead.
+// Why not let one op's signature vouch for a run of hash-chained ops? It is
+// sound per op, but a replica that accepts an op on a voucher that it then
+// cannot apply (missing dependency, failed check) holds an op with no proof it
+// can pass on, and honest replicas split (found by the seeded simulation,
+// SIM3). A seal (CORE15) is the proof that does travel: a signed list of op
+// ids that the replica keeps and sends with them; an op it lists is accepted
+// here without its own check (`accept`).
 import { fromHex } from './bytes.js';
 import type { VerifyItem } from './sign.js';
 import type { Op } from './op.js';
@@ -32,6 +34,11 @@ export class BatchAuthenticator {
   /** Skips the check of one position (e.g. an op already applied). */
   skip(index: number): void {
     if (this.status[index] === 'unknown') this.status[index] = 'failed';
+  }
+
+  /** Accepts one position without a check of its own signature: a verified seal by its author lists it (CORE15). */
+  accept(index: number): void {
+    if (this.status[index] === 'unknown') this.status[index] = 'authentic';
   }
 
   /** The signatures to check next. */

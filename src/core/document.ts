@@ -368,6 +368,11 @@ export class Document {
     return { outcomes, applied, lateRejections };
   }
 
+  /** Whether any op of this author is applied. */
+  hasAuthor(author: AuthorId): boolean {
+    return this.lastByAuthor.has(author);
+  }
+
   /** @internal Whether an op is applied or waiting in the buffer. */
   holds(id: OpId): boolean {
     return this.isApplied(id) || this.buffer.has(id);
@@ -637,6 +642,15 @@ export class IngestSession {
   /** Answers for the last requests, in order. */
   resolve(valid: readonly boolean[]): void {
     this.auth.resolve(valid);
+  }
+
+  /** Accepts, without checking their own signatures, the ops `sealed` picks: a verified seal by their author lists them (CORE15). Returns how many. */
+  acceptSealed(sealed: (op: Op) => boolean): number {
+    let n = 0;
+    this.decoded.forEach((op, i) => {
+      if (op !== undefined && !this.doc.holds(op.id) && sealed(op)) { this.auth.accept(i); n++; }
+    });
+    return n;
   }
 
   /** Answers every pending signature from verdicts by input position (frames checked raw). */

@@ -19,3 +19,7 @@ export {
 } from './document.js';
 export { InvariantError, assert } from './assert.js';
 export { encodeSnapshot, restoreSnapshot, SNAPSHOT_VERSION, type SnapshotRestore } from './snapshot.js';
+export {
+  SEAL_TAG, MAX_SEAL_IDS, SealBook, decodeSeal, isSealFrame, joinSeal, sealBody, sealWith, sealedIds, verifySeal,
+  type Seal, type SealDecodeResult,
+} from './seal.js';

@@ -1,11 +1,12 @@
 // IdbOpStore cases beyond the shared contract, about its on-disk format
 // (STORE15): runs of ops packed into one record in new databases, and logs
 // written by version 1 (one record per op) opening, deduping and growing
-// unchanged (or upgraded, where the factory cannot list its databases).
+// unchanged (or upgraded, where the factory cannot list its databases); and
+// the version 3 upgrade that adds the `seals` store (STORE16).
 // Framework-free like the contract suite, so vitest (fake-indexeddb) and the
 // Chromium harness (tests/e2e/storage) run the same cases.
 import { DB_VERSION, IdbOpStore, roomDatabaseName } from './idb-op-store';
-import { contractOp } from './op-store-contract';
+import { contractOp, sortedById } from './op-store-contract';
 import type { StoredOp } from './op-store';
 
 export interface IdbCase {
@@ -132,6 +133,7 @@ export const idbOpStoreCases: readonly IdbCase[] = [
       assert(db.version === DB_VERSION, `upgraded to version ${DB_VERSION}`);
       const index = db.transaction('ops', 'readonly').objectStore('ops').index('id');
       assert(index.unique && index.multiEntry, 'the id index is unique and multiEntry');
+      assert(db.objectStoreNames.contains('seals'), 'the seals store was created too');
       db.close();
       const records = await rawRecords(factory, roomId);
       assert(records.length < 300 + 200, 'the ops appended after the upgrade share records');
@@ -152,6 +154,41 @@ export const idbOpStoreCases: readonly IdbCase[] = [
       assertSameOps(await b.loadFrom(100, 50), expected.slice(100, 150), 'loadFrom through the other instance');
       await a.close();
       await b.close();
+    },
+  },
+  {
+    rule: 'STORE16',
+    name: 'a version 2 database is upgraded to version 3, keeps its ops and stores seals; a version 1 database stays version 1 and keeps no seals',
+    async run(factory, roomId) {
+      const op = contractOp(0, 200);
+      const v2 = await openRaw(factory, roomId, 2, (db) => {
+        db.createObjectStore('ops', { autoIncrement: true }).createIndex('id', 'id', { unique: true, multiEntry: true });
+        db.createObjectStore('meta');
+      });
+      await request(v2.transaction('ops', 'readwrite').objectStore('ops').add({ id: op.id, bytes: op.bytes }));
+      v2.close();
+      const seals = [contractOp(10, 9 * 1024), contractOp(11, 500)];
+      const store = await IdbOpStore.open(roomId, { indexedDB: factory });
+      assertSameOps(await store.loadAll(), [op], 'the op is kept');
+      assert((await store.appendSeals(seals)) === 2, 'seals stored');
+      await store.close();
+      const db = await openRaw(factory, roomId);
+      assert(db.version === 3, `upgraded to version 3, not ${db.version}`);
+      db.close();
+      const reopened = await IdbOpStore.open(roomId, { indexedDB: factory });
+      assertSameOps(sortedById(await reopened.loadSeals()), sortedById(seals), 'seals round-trip');
+      await reopened.close();
+
+      const v1Room = `${roomId}-v1`;
+      await writeVersion1(factory, v1Room);
+      const old = await IdbOpStore.open(v1Room, { indexedDB: factory });
+      assert((await old.appendSeals(seals)) === 0, 'a version 1 database stores no seals');
+      assert((await old.loadSeals()).length === 0, 'and loads none');
+      assert((await old.count()) === 300, 'its log is untouched');
+      await old.close();
+      const v1 = await openRaw(factory, v1Room);
+      assert(v1.version === 1 && !v1.objectStoreNames.contains('seals'), 'still version 1, without a seals store');
+      v1.close();
     },
   },
 ];

@@ -1,9 +1,10 @@
-// IdbOpStore: the IndexedDB adapter of the OpStore and MetaStore ports.
+// IdbOpStore: the IndexedDB adapter of the OpStore, MetaStore and SealStore ports.
 // One database per room (`huskies-room-<roomId>`), shared by every tab of the
 // browser [STORE6]. Object store `ops`: auto-increment out-of-line key, so key
 // order IS insertion order and replay is one getAll [STORE1]; a UNIQUE
 // multiEntry index on `id` makes the log dedup by op id across tabs [STORE3].
-// Object store `meta`: the replica's identity and settings.
+// Object store `meta`: the replica's identity and settings. Object store
+// `seals` (version 3): `{ id, bytes }` records keyed by id [STORE16].
 // A record holds one op (`{ id, bytes }`, the only shape of version 1) or a
 // run of consecutive ops (`{ id: [ids], bytes: concatenated, ends }`,
 // STORE15): in Chromium every record is a structured clone and a request to
@@ -20,11 +21,12 @@ import {
   ownedBytes,
   type MetaStore,
   type OpStore,
+  type SealStore,
   type StoredOp,
 } from './op-store';
 
-/** 2: the `id` index became multiEntry, for packed records (STORE15). */
-export const DB_VERSION = 2;
+/** 2: the `id` index became multiEntry, for packed records (STORE15); 3: the `seals` store (STORE16). */
+export const DB_VERSION = 3;
 const DEFAULT_CHUNK_SIZE = 1000;
 /**
  * A packed record holds at most this many bytes of ops: Chromium wraps a
@@ -53,6 +55,7 @@ type OpRecord = SingleRecord | PackedRecord;
 interface RoomDb extends DBSchema {
   ops: { key: number; value: OpRecord; indexes: { id: string } };
   meta: { key: string; value: unknown };
+  seals: { key: string; value: StoredOp };
 }
 
 /** How many ops a record holds. */
@@ -133,15 +136,17 @@ export function roomDatabaseName(roomId: string): string {
   return `huskies-room-${roomId}`;
 }
 
-export class IdbOpStore implements OpStore, MetaStore {
+export class IdbOpStore implements OpStore, MetaStore, SealStore {
   private closed = false;
   private tail: Promise<unknown> = Promise.resolve();
   /** Where the last loadFrom ended: the position after it, found as op `skip` of record `key` on (skip may equal its count). */
   private positionHint: { position: number; key: number; skip: number } | undefined;
   private readonly db: IDBPDatabase<RoomDb>;
 
-  /** Whether runs of ops go into one record: version 2 databases; a version 1 database keeps one record per op. */
+  /** Whether runs of ops go into one record: version 2 and later databases; a version 1 database keeps one record per op. */
   private readonly packed: boolean;
+  /** Whether the database has the `seals` store: not a version 1 database, which is not upgraded for it (STORE15, STORE16). */
+  private readonly hasSeals: boolean;
 
   private constructor(
     private readonly raw: IDBDatabase,
@@ -149,6 +154,7 @@ export class IdbOpStore implements OpStore, MetaStore {
     private readonly strategy: DuplicateStrategy,
   ) {
     this.packed = raw.version >= 2;
+    this.hasSeals = raw.objectStoreNames.contains('seals');
     // idb's wrap recognises requests by `instanceof` the GLOBAL IDB classes, so
     // an injected factory alone is not enough: in Node, import 'fake-indexeddb/auto' too.
     if (typeof IDBRequest === 'undefined' || !(raw instanceof IDBDatabase)) {
@@ -162,9 +168,10 @@ export class IdbOpStore implements OpStore, MetaStore {
    * 'blocked' when an older connection in another tab blocks an upgrade [STORE8].
    * A database version 1 created stays at version 1 (one record per op):
    * upgrading rebuilds the id index over every record, which took 18–30 s
-   * for 100,000 ops in Chromium here, so only new databases get version 2
-   * (STORE15). Where the factory cannot list its databases, the version 1
-   * database is upgraded instead, losing nothing.
+   * for 100,000 ops in Chromium here, so only new databases (and version 2
+   * ones) get the current version (STORE15), and a version 1 database keeps
+   * no seals (STORE16). Where the factory cannot list its databases, the
+   * version 1 database is upgraded instead, losing nothing.
    */
   static open(roomId: string, opts: IdbOpStoreOptions = {}): Promise<IdbOpStore> {
     const factory = opts.indexedDB ?? globalThis.indexedDB;
@@ -198,6 +205,8 @@ export class IdbOpStore implements OpStore, MetaStore {
           ops.deleteIndex('id');
           ops.createIndex('id', 'id', { unique: true, multiEntry: true });
         }
+        // A new store only, no record touched: cheap for any version 2 database (STORE16).
+        if (event.oldVersion < 3) db.createObjectStore('seals', { keyPath: 'id' });
       };
       // Another tab holds an older version open and did not close on versionchange.
       // Report it now instead of hanging; the caller retries later (STORE8).
@@ -400,6 +409,50 @@ export class IdbOpStore implements OpStore, MetaStore {
     }
   }
 
+  /**
+   * One transaction of `add`s: a stored id fails only its own request, whose
+   * ConstraintError is swallowed, so the rest land and only new seals count.
+   * Seals have no order, so they do not queue behind append's `tail`. A
+   * version 1 database has no `seals` store; seals are an optimisation, so
+   * there they are dropped and none load [STORE16].
+   */
+  async appendSeals(seals: readonly StoredOp[]): Promise<number> {
+    this.ensureOpen();
+    assertStorableOps(seals);
+    if (!this.hasSeals || seals.length === 0) return 0;
+    return new Promise((resolve, reject) => {
+      const tx = this.appendTransaction(reject, 'seals');
+      if (!tx) return;
+      let added = 0;
+      tx.oncomplete = () => resolve(added);
+      tx.onabort = () => reject(toOpStoreError(tx.error, 'appendSeals transaction aborted'));
+      const onError = (event: Event) => {
+        if ((event.target as IDBRequest).error?.name === 'ConstraintError') event.preventDefault();
+      };
+      try {
+        const store = tx.objectStore('seals');
+        for (const seal of seals) {
+          const request = store.add({ id: seal.id, bytes: ownedBytes(seal.bytes) });
+          request.onsuccess = () => added++;
+          request.onerror = onError;
+        }
+      } catch (error) {
+        reject(toOpStoreError(error, 'appendSeals failed'));
+        try { tx.abort(); } catch { /* already finished */ }
+      }
+    });
+  }
+
+  async loadSeals(): Promise<StoredOp[]> {
+    this.ensureOpen();
+    if (!this.hasSeals) return [];
+    try {
+      return await this.db.getAll('seals');
+    } catch (error) {
+      throw toOpStoreError(error, 'loadSeals failed');
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.markClosed();
@@ -423,12 +476,12 @@ export class IdbOpStore implements OpStore, MetaStore {
     return this.addFresh(chunk);
   }
 
-  /** An append's transaction, or undefined once `reject` has been told why it could not start. */
-  private appendTransaction(reject: (error: OpStoreError) => void): IDBTransaction | undefined {
+  /** An append's (or appendSeals') transaction, or undefined once `reject` has been told why it could not start. */
+  private appendTransaction(reject: (error: OpStoreError) => void, store: 'ops' | 'seals' = 'ops'): IDBTransaction | undefined {
     try {
       // 'relaxed': no fsync per commit; the log is replicated to peers anyway
       // and a lost tail is re-sent on the next sync. Ignored where unsupported.
-      return this.raw.transaction('ops', 'readwrite', { durability: 'relaxed' });
+      return this.raw.transaction(store, 'readwrite', { durability: 'relaxed' });
     } catch (error) {
       reject(toOpStoreError(error, 'append failed'));
       return undefined;

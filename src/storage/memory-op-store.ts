@@ -1,6 +1,6 @@
-// MemoryOpStore: the in-memory OpStore + MetaStore adapter, for unit tests and
-// the seeded multi-peer simulation. Several instances can share one
-// MemoryBacking, which stands in for "the same IndexedDB database" (multi-tab,
+// MemoryOpStore: the in-memory OpStore + MetaStore + SealStore adapter, for
+// unit tests and the seeded multi-peer simulation. Several instances can share
+// one MemoryBacking, which stands in for "the same IndexedDB database" (multi-tab,
 // or a restart that reopens the room) [STORE6].
 import {
   assertRange,
@@ -8,6 +8,7 @@ import {
   OpStoreError,
   type MetaStore,
   type OpStore,
+  type SealStore,
   type StoredOp,
 } from './op-store';
 
@@ -16,13 +17,14 @@ export interface MemoryBacking {
   readonly ops: StoredOp[];
   readonly ids: Set<string>;
   readonly meta: Map<string, unknown>;
+  readonly seals: Map<string, Uint8Array>;
 }
 
 export function createMemoryBacking(): MemoryBacking {
-  return { ops: [], ids: new Set(), meta: new Map() };
+  return { ops: [], ids: new Set(), meta: new Map(), seals: new Map() };
 }
 
-export class MemoryOpStore implements OpStore, MetaStore {
+export class MemoryOpStore implements OpStore, MetaStore, SealStore {
   private closed = false;
 
   /** Pass the same backing to several instances to share storage between them. */
@@ -82,6 +84,23 @@ export class MemoryOpStore implements OpStore, MetaStore {
     this.ensureOpen();
     // structuredClone mirrors IndexedDB: same copy semantics, same DataCloneError on functions.
     this.backing.meta.set(key, structuredClone(value));
+  }
+
+  async appendSeals(seals: readonly StoredOp[]): Promise<number> {
+    this.ensureOpen();
+    assertStorableOps(seals);
+    let added = 0;
+    for (const seal of seals) {
+      if (this.backing.seals.has(seal.id)) continue; // [STORE16] the first stored seal of an id stays
+      this.backing.seals.set(seal.id, new Uint8Array(seal.bytes));
+      added++;
+    }
+    return added;
+  }
+
+  async loadSeals(): Promise<StoredOp[]> {
+    this.ensureOpen();
+    return [...this.backing.seals].map(([id, bytes]) => ({ id, bytes: new Uint8Array(bytes) }));
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-// The OpStore and MetaStore contract suites: every adapter runs every case
+// The OpStore, MetaStore and SealStore contract suites: every adapter runs every case
 // (STYLE rule 3). Framework-free on purpose — a tiny local assert and no vitest
 // import — so the same cases also run inside a real Chromium page.
 //
@@ -7,7 +7,7 @@
 // the same factory and room; for memory: the same MemoryBacking). Cases close
 // every instance they open.
 import { sameBytes } from '../core/index.js';
-import { OpStoreError, type MetaStore, type OpStore, type OpStoreErrorKind, type StoredOp } from './op-store';
+import { OpStoreError, type MetaStore, type OpStore, type OpStoreErrorKind, type SealStore, type StoredOp } from './op-store';
 
 export interface ContractCase<S> {
   /** The SPEC rule id the case checks, e.g. 'STORE1'. */
@@ -417,6 +417,113 @@ export const metaStoreContract: ReadonlyArray<ContractCase<OpStore & MetaStore>>
       const small = (await reopened.get('snapshot')) as { upTo: number; bytes: Uint8Array };
       assert(small.upTo === 1 && small.bytes.length === 1 && small.bytes[0] === 7, 'replaced whole, persisted');
       assert((await reopened.count()) === 0, 'meta does not touch the op log');
+      await reopened.close();
+    },
+  },
+];
+
+/** Seals load in any order: compare them sorted by id. */
+export function sortedById(seals: readonly StoredOp[]): StoredOp[] {
+  return [...seals].sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+export const sealStoreContract: ReadonlyArray<ContractCase<OpStore & SealStore>> = [
+  {
+    rule: 'STORE16',
+    name: 'seals round-trip exactly (ids, bytes, a 9 KiB seal, a view of a larger buffer) and are isolated from the caller arrays',
+    async run(make) {
+      const store = await make();
+      assert((await store.loadSeals()).length === 0, 'an empty store has no seals');
+      const backing = new Uint8Array(100).map((_, i) => 255 - i);
+      const seals = [contractOp(0, 120), contractOp(1, 9 * 1024), { id: contractOpId(2), bytes: backing.subarray(10, 20) }];
+      const expected = seals.map((s) => ({ id: s.id, bytes: s.bytes.slice() }));
+      assert((await store.appendSeals(seals)) === 3, 'three seals newly stored');
+      seals[0]!.bytes.fill(0);
+      const loaded = await store.loadSeals();
+      assertSameOps(sortedById(loaded), sortedById(expected), 'loadSeals');
+      assert(loaded.find((s) => s.id === contractOpId(2))!.bytes.byteLength === 10, 'a view stores only its own bytes');
+      for (const s of loaded) s.bytes.fill(1);
+      assertSameOps(sortedById(await store.loadSeals()), sortedById(expected), 'mutating loaded arrays changed nothing');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE16',
+    name: 'appendSeals is idempotent: an id stored twice, in one call or across calls, counts once and keeps the first',
+    async run(make) {
+      const store = await make();
+      const [a, b, c] = [contractOp(0), contractOp(1), contractOp(2)];
+      const again = { id: a.id, bytes: new Uint8Array([9, 9, 9]) };
+      assert((await store.appendSeals([])) === 0, 'an empty call stores nothing');
+      assert((await store.appendSeals([a, b, again, b])) === 2, 'two distinct seals newly stored');
+      assert((await store.appendSeals([b, c, again])) === 1, 'only c is new');
+      assert((await store.appendSeals([a, b, c])) === 0, 'a retried call stores nothing');
+      assertSameOps(sortedById(await store.loadSeals()), sortedById([a, b, c]), 'loadSeals');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE16',
+    name: 'seals persist across reopen and are shared by two open instances',
+    async run(make) {
+      const first = await make();
+      const seals = [contractOp(0, 300), contractOp(1, 300)];
+      await first.appendSeals(seals);
+      await first.close();
+      const tabA = await make();
+      const tabB = await make();
+      assertSameOps(sortedById(await tabA.loadSeals()), sortedById(seals), 'reopened loadSeals');
+      assert((await tabB.appendSeals([seals[1]!, contractOp(2)])) === 1, 'B stores only the seal A lacked');
+      assertSameOps(sortedById(await tabA.loadSeals()), sortedById([...seals, contractOp(2)]), 'A sees B');
+      await tabA.close();
+      await tabB.close();
+    },
+  },
+  {
+    rule: 'STORE16',
+    name: 'seals and the op log are apart: appendSeals does not touch the log, append does not touch the seals',
+    async run(make) {
+      const store = await make();
+      const logged = ops(0, 5);
+      await store.append(logged);
+      assert((await store.appendSeals([contractOp(10), contractOp(11)])) === 2, 'seals stored');
+      assert((await store.count()) === 5, 'appendSeals left count alone');
+      assertSameOps(await store.loadAll(), logged, 'appendSeals left the log alone');
+      await store.append(ops(5, 8));
+      assertSameOps(sortedById(await store.loadSeals()), sortedById([contractOp(10), contractOp(11)]), 'append left the seals alone');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE16',
+    name: 'a malformed seal (bad id, non-bytes) rejects with TypeError and writes nothing of its call',
+    async run(make) {
+      const store = await make();
+      const bad: unknown[] = [
+        { id: 'ABC', bytes: new Uint8Array(1) },
+        { id: contractOpId(9).toUpperCase(), bytes: new Uint8Array(1) },
+        { id: contractOpId(9), bytes: [1, 2, 3] },
+        null,
+      ];
+      for (const seal of bad) {
+        await rejectsWith(store.appendSeals([contractOp(0), seal as StoredOp]), isTypeError, `appendSeals(${JSON.stringify(seal)})`);
+      }
+      await rejectsWith(store.appendSeals('seals' as unknown as StoredOp[]), isTypeError, 'a non-array');
+      assert((await store.loadSeals()).length === 0, 'nothing of a rejected call is stored');
+      await store.close();
+    },
+  },
+  {
+    rule: 'STORE16',
+    name: 'after close appendSeals and loadSeals reject with kind closed; the seals are kept',
+    async run(make) {
+      const store = await make();
+      await store.appendSeals([contractOp(0)]);
+      await store.close();
+      await rejectsWith(store.appendSeals([contractOp(1)]), isKind('closed'), 'appendSeals after close');
+      await rejectsWith(store.loadSeals(), isKind('closed'), 'loadSeals after close');
+      const reopened = await make();
+      assertSameOps(await reopened.loadSeals(), [contractOp(0)], 'closing kept the seals');
       await reopened.close();
     },
   },

@@ -1,5 +1,5 @@
-// Runs the OpStore and MetaStore contract suites against every adapter
-// (STYLE rule 3): MemoryOpStore, and IdbOpStore under fake-indexeddb with the
+// Runs the OpStore, MetaStore and SealStore contract suites against every
+// adapter (STYLE rule 3): MemoryOpStore, and IdbOpStore under fake-indexeddb with the
 // default chunking, with a tiny chunk (so every batch crosses chunk
 // boundaries), and with the 'lookup' duplicate strategy.
 // idb recognises IndexedDB objects through the global classes, so install them;
@@ -9,11 +9,11 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, test } from 'vitest';
 import { IdbOpStore, type IdbOpStoreOptions } from './idb-op-store';
 import { createMemoryBacking, MemoryOpStore } from './memory-op-store';
-import type { MetaStore, OpStore } from './op-store';
-import { metaStoreContract, opStoreContract } from './op-store-contract';
+import type { MetaStore, OpStore, SealStore } from './op-store';
+import { metaStoreContract, opStoreContract, sealStoreContract } from './op-store-contract';
 
 /** Returns a fresh `make` per case: new storage, and every call reopens that same storage. */
-type FreshStorage = () => () => Promise<OpStore & MetaStore>;
+type FreshStorage = () => () => Promise<OpStore & MetaStore & SealStore>;
 
 const idb =
   (opts: IdbOpStoreOptions = {}): FreshStorage =>
@@ -41,6 +41,9 @@ for (const [adapter, fresh] of adapters) {
       test(`[${c.rule}] ${c.name} (${adapter})`, () => c.run(fresh()));
     });
     metaStoreContract.forEach((c) => {
+      test(`[${c.rule}] ${c.name} (${adapter})`, () => c.run(fresh()));
+    });
+    sealStoreContract.forEach((c) => {
       test(`[${c.rule}] ${c.name} (${adapter})`, () => c.run(fresh()));
     });
   });

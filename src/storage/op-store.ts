@@ -2,7 +2,8 @@
 // The log is the ONLY store of board state; everything else is derived from it.
 // Ops are opaque here: an op id (64-char lowercase hex SHA-256) and its encoded
 // bytes. Replay uses insertion order, never Lamport or seq order [STORE1].
-// Adapters: IdbOpStore (IndexedDB), MemoryOpStore (tests, simulation).
+// Adapters: IdbOpStore (IndexedDB), MemoryOpStore (tests, simulation); both
+// also implement MetaStore and SealStore.
 // Shape follows automerge-repo's StorageAdapterInterface: tiny, one doc line per method.
 
 /** One persisted op: its id and its canonical encoded bytes. */
@@ -34,6 +35,14 @@ export interface MetaStore {
   get(key: string): Promise<unknown>;
   /** Stores a structured-clone copy of value under key, replacing any previous one. */
   set(key: string, value: unknown): Promise<void>;
+}
+
+/** Seals (REPL17): signed lists of an author's op ids, kept beside the log so they can be passed on with the ops. Opaque here: an id and bytes, like ops. */
+export interface SealStore {
+  /** Stores seals; a seal whose id is already stored is skipped (idempotent). Resolves with the number newly stored; rejects with OpStoreError on a failed write, TypeError on misuse (same checks as append: assertStorableOps). */
+  appendSeals(seals: readonly StoredOp[]): Promise<number>;
+  /** Every stored seal (any order). */
+  loadSeals(): Promise<StoredOp[]>;
 }
 
 /** Why a storage call failed; the replica shows it to the user and retries (DESIGN §3, STORE8). */

@@ -12,15 +12,21 @@ export interface SyncHost {
   heads(): string[];
   /** Whether the op is applied. */
   has(id: string): boolean;
-  /** Every applied op (bytes, insertion order) whose seq > vv[author]; an absent author counts as 0. */
+  /** Resolves when a catch-up can be served with the seals its ops need (SYNC18); called once the peer's hello arrives. */
+  beforeCatchUp?(): Promise<void>;
+  /**
+   * Every applied op (bytes, insertion order) whose seq > vv[author]; an
+   * absent author counts as 0. A seal listing an op comes before the op's
+   * first appearance (SYNC18).
+   */
   opsFor(versionVector: Record<string, number>): Uint8Array[];
-  /** The applied ops among `ids` (bytes); ids it lacks are skipped. */
+  /** The applied ops among `ids` (bytes), with their seals as in `opsFor`; ids it lacks are skipped. */
   getOps(ids: readonly string[]): Uint8Array[];
   /**
    * Verifies and applies received ops (never rejects on hostile input);
    * `missing` = dependency ids some buffered op still waits for.
    */
   receive(frames: Uint8Array[], fromPeer: string): Promise<{ missing: string[] }>;
-  /** Subscribes to applied ops; `origin` is the peerId they came from, or 'local'. Returns the unsubscribe function. */
+  /** Subscribes to applied ops and kept seals (SYNC18); `origin` is the peerId they came from, or 'local'. Returns the unsubscribe function. */
   onApplied(listener: (ops: { id: string; bytes: Uint8Array }[], origin: string) => void): () => void;
 }

@@ -6,12 +6,20 @@
 // here from any other origin is streamed to the peer. Inbound frames are
 // decoded and validated before anything reaches the host, and handled one at
 // a time, in order. Reconnecting is the caller's job (see backoff.ts).
+import { SEAL_TAG } from '../core/index.js';
 import {
   ChunkAssembler, decodeMessage, encodeFrames, MAX_AUTHORS, MAX_FRAME_BYTES, MAX_HEADS, MAX_OPS_PER_MESSAGE,
   opsMessageSize, varintSize, type SyncMessage,
 } from '../protocol/sync-messages.js';
 import type { SyncHost } from './sync-host.js';
 import { Listeners, TransportClosedError, type Transport } from './transport.js';
+
+/** Ops among frames that carry ops and seals (SYNC18): counts and progress are in ops. */
+function opsAmong(frames: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const f of frames) if (f[0] !== SEAL_TAG) n++;
+  return n;
+}
 
 export type SessionState = 'connecting' | 'syncing' | 'live' | 'closed';
 
@@ -21,9 +29,9 @@ export function progressPercent(received: number, expected: number): number {
 }
 
 export interface SessionStats {
-  /** Ops handed to the transport. */
+  /** Ops handed to the transport (seals not counted). */
   readonly sent: number;
-  /** Ops received in `ops` messages. */
+  /** Ops received in `ops` messages (seals not counted). */
   readonly received: number;
   /**
    * The catch-up's size as the peer's hello announced it (SYNC16): the ops
@@ -256,13 +264,15 @@ export class SyncSession {
         }
         this.counts.expected = expected;
         this.setState('syncing');
+        if (this.host.beforeCatchUp) await this.host.beforeCatchUp();
+        if (this.isClosed()) return;
         for (const op of this.host.opsFor(vv)) this.stream.push(op);
         this.pendingHeads = true;
         this.pump();
         return;
       }
       case 'ops': {
-        this.counts.received += msg.ops.length;
+        this.counts.received += opsAmong(msg.ops);
         if (this.state === 'syncing') {
           const percent = progressPercent(this.counts.received, this.counts.expected);
           if (percent !== this.percent) { this.percent = percent; this.progressListeners.emit(); }
@@ -375,7 +385,7 @@ export class SyncSession {
 
   private sendOps(ops: Uint8Array[]): void {
     if (opsMessageSize(ops.map((o) => o.length)) > STREAM_MESSAGE_BYTES && ops.length > 1) throw new Error('packing bug');
-    this.counts.sent += ops.length;
+    this.counts.sent += opsAmong(ops);
     this.send({ type: 'ops', ops });
   }
 

@@ -195,7 +195,7 @@ export function createWorkerApi(options: { readonly firstPart?: number; readonly
     const setupMs = performance.now() - t0;
     const cached = await view.then((v) => (v.ok ? { ok: true as const, upTo: v.upTo } : v));
     const r = await Replica.open({
-      roomId, store, meta: idb, signer, verifier, ...(wireVerifier ? { wireVerifier } : {}),
+      roomId, store, meta: idb, sealStore: idb, signer, verifier, ...(wireVerifier ? { wireVerifier } : {}),
       now: () => Date.now(), randomBytes, schedule: timerSchedule(), ...(cached.ok ? { viewCacheCovers: cached.upTo } : {}),
     }, log);
     const opened = r.openReport();

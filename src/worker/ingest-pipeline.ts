@@ -1,8 +1,14 @@
-// Received ops, from a peer or a backup file (REPL3, REPL14, REPL16): checked
-// off the replica's thread where a verifier worker exists, then applied in
-// call order on the replica's serial queue, which local commands share. The
-// replica hands each applied batch on (persist, board index, sync).
-import { SIG_BYTES, sameBytes, type Document, type IngestResult, type IngestSession, type Op, type OpId } from '../core/index.js';
+// Received ops, from a peer or a backup file (REPL3, REPL14, REPL16, REPL17):
+// checked off the replica's thread where a verifier worker exists, then
+// applied in call order on the replica's serial queue, which local commands
+// share. The replica hands each applied batch on (persist, board index, sync).
+// Seals among the frames are checked first; the ops they list by their own
+// author need no signature check of their own (CORE15).
+import {
+  SIG_BYTES, isSealFrame, sameBytes,
+  type Document, type IngestResult, type IngestSession, type Op, type OpId, type Outcome, type Seal,
+} from '../core/index.js';
+import type { SealKeeper } from './seal-keeper.js';
 import type { Verifier } from './verifier.js';
 import { frameIds, type WireVerifier } from './wire-verifier.js';
 
@@ -37,17 +43,50 @@ export interface IngestPipelineOptions {
   readonly serial: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Called in the queue with each batch's applied ops: persist, index, sync. */
   readonly afterApply: (ops: readonly Op[], origin: string) => void;
+  /** Received seals (REPL17); without it a seal frame is rejected like any frame that is not an op. */
+  readonly seals?: SealKeeper;
 }
+
+/** An author key's bytes in an op frame (CORE3). */
+const AUTHOR_AT = 1;
 
 export class IngestPipeline {
   readonly times: IngestTimes = { batches: 0, ops: 0, decodeMs: 0, verifyWallMs: 0, verifyWaitMs: 0, applyMs: 0, afterApplyMs: 0, indexMs: 0, flushMs: 0 };
   /** Op id → the copies checked in batches not applied yet: each one's signature and verdict (REPL16). */
   private readonly checking = new Map<OpId, CheckedCopy[]>();
+  /** Settles once every seal received so far is checked: batches wait for it before judging their ops (REPL17). */
+  private sealGate: Promise<void> | undefined;
 
   constructor(private readonly options: IngestPipelineOptions) {}
 
-  /** Ingests ops from any source; returns the core's per-op outcomes. */
+  /** Ingests ops (and seals) from any source; returns one outcome per frame. */
   ingest(frames: readonly unknown[], origin: string): Promise<IngestResult> {
+    const keeper = this.options.seals;
+    if (keeper !== undefined && frames.some(isSealFrame)) return this.withSeals(keeper, frames, origin);
+    return this.ingestOps(frames, origin);
+  }
+
+  /**
+   * A batch holding seals: they are checked first (one signature each), and
+   * this batch's ops and every later batch's wait for that, so the ops they
+   * list are not verified one by one. Outcomes stay in frame order.
+   */
+  private async withSeals(keeper: SealKeeper, frames: readonly unknown[], origin: string): Promise<IngestResult> {
+    const sealAt: number[] = [];
+    const opAt: number[] = [];
+    frames.forEach((f, i) => (isSealFrame(f) ? sealAt : opAt).push(i));
+    const checked = keeper.load().then(() => keeper.check(sealAt.map((i) => frames[i] as Uint8Array)));
+    const gate = Promise.all([this.sealGate, checked]).then(() => undefined, () => undefined);
+    this.sealGate = gate;
+    void gate.then(() => { if (this.sealGate === gate) this.sealGate = undefined; });
+    const ops = await this.ingestOps(opAt.map((i) => frames[i]), origin);
+    const outcomes = new Array<Outcome>(frames.length);
+    opAt.forEach((i, k) => { outcomes[i] = ops.outcomes[k]!; });
+    (await checked).forEach((o, k) => { outcomes[sealAt[k]!] = o; });
+    return { ...ops, outcomes };
+  }
+
+  private ingestOps(frames: readonly unknown[], origin: string): Promise<IngestResult> {
     const wire = this.options.wireVerifier;
     // Live ops (a few at a time) skip the thread hop: latency over throughput.
     if (wire !== undefined && frames.length >= WIRE_MIN_FRAMES && frames.every((f) => f instanceof Uint8Array)) return this.viaWire(wire, frames as Uint8Array[], origin);
@@ -60,12 +99,28 @@ export class IngestPipeline {
     // Verification of several batches overlaps where the verifier runs off
     // this thread (Chromium's WebCrypto does not: REPL14), while applying
     // stays in call order: the serial queue.
+    const gate = this.sealGate;
     const verified = (async () => {
+      if (gate !== undefined) await gate;
+      this.acceptSealed(session, origin);
       const v0 = now();
       while (session.pending) session.resolve(await this.options.verifier.verify(session.requests()));
       stats.verifyWallMs += now() - v0;
     })();
     return this.applyInOrder(verified.then(() => session), origin);
+  }
+
+  /** Accepts the ops a verified seal by their own author lists (CORE15), and tells the keeper which seals it used. */
+  private acceptSealed(session: IngestSession, origin: string): void {
+    const keeper = this.options.seals;
+    if (keeper === undefined || keeper.book.size === 0) return;
+    const used = new Set<Seal>();
+    const n = session.acceptSealed((op) => {
+      const seal = keeper.book.sealOf(op.id, op.author);
+      if (seal !== undefined) used.add(seal);
+      return seal !== undefined;
+    });
+    if (n > 0) keeper.used([...used], n, origin);
   }
 
   /**
@@ -84,18 +139,35 @@ export class IngestPipeline {
    * serves the copies of it that follow.
    */
   private viaWire(wire: WireVerifier, frames: Uint8Array[], origin: string): Promise<IngestResult> {
+    this.times.batches++;
+    this.times.ops += frames.length;
+    // Seals still being checked may list this batch's ops: judge them after (REPL17).
+    const gate = this.sealGate;
+    if (gate === undefined) {
+      const plan = this.planWire(wire, frames, origin);
+      return this.applyInOrder(plan.decoded, origin).finally(plan.release);
+    }
+    const plan = gate.then(() => this.planWire(wire, frames, origin));
+    return this.applyInOrder(plan.then((p) => p.decoded), origin).finally(() => { void plan.then((p) => p.release()); });
+  }
+
+  /** Sorts a batch's copies (held, sealed, sharing a check, checked here) and starts the check; `release` once it is applied. */
+  private planWire(wire: WireVerifier, frames: Uint8Array[], origin: string): { readonly decoded: Promise<IngestSession>; readonly release: () => void } {
     const { doc } = this.options;
     const stats = this.times;
-    stats.batches++;
-    stats.ops += frames.length;
+    const keeper = this.options.seals;
     const v0 = now();
     const { hex, raw } = frameIds(frames);
     const mine: number[] = [];
+    const sealed: number[] = [];
+    const used = new Set<Seal>();
     const shared: { readonly index: number; readonly copy: CheckedCopy }[] = [];
     for (let i = 0; i < frames.length; i++) {
       const id = hex[i];
       if (id === undefined || doc.holds(id)) continue; // not an op (the decoder says why), or a duplicate
       const f = frames[i]!;
+      const seal = keeper?.book.covering(id, f.subarray(AUTHOR_AT, AUTHOR_AT + 32));
+      if (seal !== undefined) { sealed.push(i); used.add(seal); continue; }
       const same = this.checking.get(id)?.find((c) => sameBytes(c.sig, f.subarray(f.length - SIG_BYTES)));
       if (same !== undefined) shared.push({ index: i, copy: same });
       else mine.push(i);
@@ -116,8 +188,10 @@ export class IngestPipeline {
       if (copies === undefined) this.checking.set(id, [copy]); else copies.push(copy);
       return { id, copy };
     });
+    if (sealed.length > 0) keeper!.used([...used], sealed.length, origin);
     const decoded = (async () => {
       const valid = new Array<boolean>(frames.length).fill(false);
+      for (const i of sealed) valid[i] = true;
       const own = await checked;
       mine.forEach((i, k) => { valid[i] = own[k] === true; });
       for (const { index, copy } of shared) valid[index] = (await copy.verdicts)[copy.k] === true;
@@ -129,7 +203,7 @@ export class IngestPipeline {
       return session;
     })();
     // Until this batch is applied, a copy it checked is not held yet: keep its verdict for other copies till then.
-    return this.applyInOrder(decoded, origin).finally(() => {
+    const release = (): void => {
       for (const { id, copy } of registered) {
         const copies = this.checking.get(id);
         if (copies === undefined) continue;
@@ -137,7 +211,8 @@ export class IngestPipeline {
         const at = copies.indexOf(copy);
         if (at >= 0) copies.splice(at, 1);
       }
-    });
+    };
+    return { decoded, release };
   }
 
   /** Applies a verified batch in call order (the serial queue), then hands it on (REPL3). */
@@ -152,6 +227,7 @@ export class IngestPipeline {
       stats.applyMs += now() - t;
       t = now();
       this.options.afterApply(result.applied, origin);
+      this.options.seals?.settle(origin);
       stats.afterApplyMs += now() - t;
       return result;
     });

@@ -10,13 +10,14 @@ import {
   type BoardEvent, type BoardMeta, type BoardView, type Command, type StoryView,
 } from '../pipeline/index.js';
 import { decodeLogFile, encodeLogFile } from '../protocol/log-file.js';
-import type { MetaStore, OpStore } from '../storage/op-store.js';
+import type { MetaStore, OpStore, SealStore } from '../storage/op-store.js';
 import type { SyncHost } from '../sync/sync-host.js';
 import { Persister, type PersistStatus, type Schedule } from './persister.js';
 import type { Signer } from './signer.js';
 import type { Verifier } from './verifier.js';
 import type { WireVerifier } from './wire-verifier.js';
 import { IngestPipeline } from './ingest-pipeline.js';
+import { SealKeeper, type SealStats } from './seal-keeper.js';
 import { historyOf, type HistoryEntry } from './history.js';
 import { MAX_TIMER_MS, nextTask } from './schedule.js';
 import { StoryLog } from './story-log.js';
@@ -27,6 +28,8 @@ export interface ReplicaOptions {
   readonly roomId: string;
   readonly store: OpStore;
   readonly meta: MetaStore;
+  /** Where seals are kept (REPL17); without it they are kept in memory only. */
+  readonly sealStore?: SealStore;
   readonly signer: Signer;
   readonly verifier: Verifier;
   /**
@@ -87,6 +90,8 @@ export interface ReplicaDump extends CoreDump {
   readonly snapshot: SnapshotStatus;
   /** Cumulative time of received batches per phase, in ms (bench breakdown). */
   readonly ingest: Record<string, number | Record<string, number>>;
+  /** Seals held, verified and made, and the ops accepted on them (REPL17). */
+  readonly seals: SealStats;
   readonly generatedAt: number;
 }
 
@@ -131,6 +136,8 @@ export class Replica implements SyncHost {
   private prefixReady: Promise<void> = Promise.resolve();
   /** Received ops: verified (off this thread where it can), applied in call order (REPL3, REPL14, REPL16). */
   private readonly received: IngestPipeline;
+  /** Seals received, kept and made (CORE15, REPL17). */
+  readonly seals: SealKeeper;
 
   private constructor(private readonly options: ReplicaOptions, doc: Document, persisted: number, keeper: (doc: Document, pending: () => number) => SnapshotKeeper) {
     this.doc = doc;
@@ -138,8 +145,13 @@ export class Replica implements SyncHost {
     this.replicaId = options.replicaId ?? toHex(options.randomBytes(8));
     this.persister = new Persister(options.store, { schedule: options.schedule, persisted });
     this.snapshots = keeper(doc, () => this.persister.status().pending);
+    this.seals = new SealKeeper({
+      doc, verifier: options.verifier, signer: options.signer, ...(options.sealStore ? { store: options.sealStore } : {}),
+      // Kept seals go to the sync sessions like ops, ahead of the ops they list (SYNC18).
+      onKept: (seals, origin) => { this.emitApplied(seals.map((seal) => ({ id: seal.id, bytes: seal.bytes })), origin); },
+    });
     this.received = new IngestPipeline({
-      doc, verifier: options.verifier, ...(options.wireVerifier ? { wireVerifier: options.wireVerifier } : {}),
+      doc, verifier: options.verifier, ...(options.wireVerifier ? { wireVerifier: options.wireVerifier } : {}), seals: this.seals,
       serial: (fn) => this.serial(fn), afterApply: (ops, origin) => this.afterApply(ops, origin),
     });
     this.persister.onStatus((s) => {
@@ -341,6 +353,7 @@ export class Replica implements SyncHost {
     const op = this.doc.commit(prepared, sig);
     onApplied?.();
     this.afterApply([op], 'local');
+    this.seals.noteOwn(op.id);
     return op;
   }
 
@@ -375,22 +388,43 @@ export class Replica implements SyncHost {
     return this.doc.has(id);
   }
 
+  /** Loads the kept seals and seals this replica's own ops, so the catch-up it is about to send carries them (REPL17). */
+  beforeCatchUp(): Promise<void> {
+    return this.seals.sealForCatchUp();
+  }
+
   opsFor(vv: Record<string, number>): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (const op of this.wholeLog()) if (op.seq > (vv[op.author] ?? 0)) out.push(op.bytes);
+    const sent = new Set<string>();
+    for (const op of this.wholeLog()) if (op.seq > (vv[op.author] ?? 0)) this.withSeal(op, out, sent);
     return out;
   }
 
   getOps(ids: readonly string[]): Uint8Array[] {
-    this.wholeLog(); // throws while a restored prefix loads, as opsFor does
+    const log = this.wholeLog(); // throws while a restored prefix loads, as opsFor does
     const out: Uint8Array[] = [];
-    for (const id of ids) { const bytes = this.doc.bytesOf(id); if (bytes) out.push(bytes); }
+    const sent = new Set<string>();
+    for (const id of ids) {
+      const at = this.doc.positionOf(id);
+      if (at !== undefined) this.withSeal(log[at]!, out, sent);
+    }
     return out;
+  }
+
+  /** Appends an op's bytes to a stream, after the seal that lists it when the stream does not carry that seal yet (SYNC18). */
+  private withSeal(op: { readonly id: string; readonly author: string; readonly bytes: Uint8Array }, out: Uint8Array[], sent: Set<string>): void {
+    const seal = this.seals.book.size === 0 ? undefined : this.seals.book.sealOf(op.id, op.author);
+    if (seal !== undefined && !sent.has(seal.id)) { sent.add(seal.id); out.push(seal.bytes); }
+    out.push(op.bytes);
   }
 
   onApplied(listener: (ops: { id: string; bytes: Uint8Array }[], origin: string) => void): () => void {
     this.appliedListeners.add(listener);
     return () => this.appliedListeners.delete(listener);
+  }
+
+  private emitApplied(records: { id: string; bytes: Uint8Array }[], origin: string): void {
+    for (const l of this.appliedListeners) l(records, origin);
   }
 
   // ---- after every applied batch ----
@@ -404,7 +438,7 @@ export class Replica implements SyncHost {
     const base = this.doc.opCount - ops.length;
     const events = this.index.update(ops, this.options.now(), (k, story) => this.stories.note(base + k, story));
     this.received.times.indexMs += now() - t;
-    for (const l of this.appliedListeners) l(records, origin);
+    this.emitApplied(records, origin);
     if (events.length > 0) {
       for (const l of this.eventListeners) l(events);
     }
@@ -691,6 +725,7 @@ export class Replica implements SyncHost {
       snapshot: this.openReport(),
       verifier: this.options.wireVerifier ? `${this.options.wireVerifier.name}; ${this.options.verifier.name}` : this.options.verifier.name,
       ingest: { ...this.received.times, persist: this.persister.timing() },
+      seals: this.seals.stats(),
       generatedAt: this.options.now(),
     };
   }
@@ -698,7 +733,11 @@ export class Replica implements SyncHost {
   /** The op log as a backup file, in insertion order (after the whole log is loaded, REPL13). */
   async exportLog(): Promise<Uint8Array> {
     await this.prefixReady;
-    return encodeLogFile(this.wholeLog().map((op) => op.bytes));
+    await this.seals.load();
+    const frames: Uint8Array[] = [];
+    const sent = new Set<string>();
+    for (const op of this.wholeLog()) this.withSeal(op, frames, sent);
+    return encodeLogFile(frames);
   }
 
   /** Imports a backup file: every op is verified again; reports what was rejected. */

@@ -14,7 +14,7 @@ export { generateBackup, type BackupSize };
 /** generateBackup, cached in the OS temp dir (a 100k-op file takes about a minute to sign). */
 export async function cachedBackup(size: BackupSize): Promise<Uint8Array> {
   const dir = join(tmpdir(), 'huskies-ui-bench');
-  const file = join(dir, `board-v2-${size.stories}-${size.ops}-${size.seed ?? 1}.huskylog`);
+  const file = join(dir, `board-v3-${size.stories}-${size.ops}-${size.seed ?? 1}.huskylog`);
   try {
     return new Uint8Array(await readFile(file));
   } catch {

@@ -1,8 +1,9 @@
-// Browser harness: the OpStore and MetaStore contract suites (STYLE 3) against
-// IdbOpStore on Chromium's real IndexedDB, and IdbOpStore's own format cases
-// (packed records, version 1 logs: STORE15); exposes `window.storeContract`.
+// Browser harness: the OpStore, MetaStore and SealStore contract suites
+// (STYLE 3) against IdbOpStore on Chromium's real IndexedDB, and IdbOpStore's
+// own format cases (packed records, version 1 logs: STORE15; the version 3
+// upgrade: STORE16); exposes `window.storeContract`.
 import { IdbOpStore } from '../../../src/storage/idb-op-store';
-import { metaStoreContract, opStoreContract } from '../../../src/storage/op-store-contract';
+import { metaStoreContract, opStoreContract, sealStoreContract } from '../../../src/storage/op-store-contract';
 import { idbOpStoreCases } from '../../../src/storage/idb-op-store-cases';
 
 declare global {
@@ -15,7 +16,7 @@ declare global {
 }
 
 let room = 0;
-const suites = { op: opStoreContract, meta: metaStoreContract, idb: idbOpStoreCases } as const;
+const suites = { op: opStoreContract, meta: metaStoreContract, seal: sealStoreContract, idb: idbOpStoreCases } as const;
 
 window.storeContract = {
   cases() {
@@ -23,7 +24,7 @@ window.storeContract = {
       suites[suite].map((c) => ({ suite, rule: c.rule, name: c.name })));
   },
   async run(suite, index) {
-    const c = suites[suite as 'op' | 'meta'][index]!;
+    const c = suites[suite as 'op' | 'meta' | 'seal'][index]!;
     const roomId = `contract-${Date.now()}-${room++}`; // fresh storage per case; every make() reopens it
     const opened: IdbOpStore[] = [];
     try {

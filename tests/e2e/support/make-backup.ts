@@ -1,8 +1,11 @@
 // Builds signed backup files of a board in Node, fast (Node's native Ed25519),
 // for the browser tests and benchmarks that need a big room: a board with
-// `stories` stories, then seeded edits spread over them, as one author.
+// `stories` stories, then seeded edits spread over them, as one author, with
+// the author's seals (CORE15) as a replica exports them: each before its ops.
 import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
-import { Document, HEAD, ROOT, keyPairFromSeed, toHex, type LocalAction, type ObjId } from '../../../src/core/index.js';
+import {
+  Document, HEAD, MAX_SEAL_IDS, ROOT, fromHex, joinSeal, keyPairFromSeed, sealBody, toHex, type LocalAction, type ObjId,
+} from '../../../src/core/index.js';
 import { validateOpForBoard } from '../../../src/pipeline/index.js';
 import { encodeLogFile } from '../../../src/protocol/log-file.js';
 import { Prng } from '../../support/prng.js';
@@ -32,7 +35,8 @@ const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 /**
  * A signed backup file (REPL7) of a board with `stories` stories and `ops`
  * ops in all: init, one create per story, then seeded edits (title, stage,
- * criterion ticks). Deterministic for a seed; signed with a fixed test key.
+ * criterion ticks), each run of 256 ops after its seal. Deterministic for a
+ * seed; signed with a fixed test key.
  */
 export function generateBackup(size: BackupSize): Uint8Array {
   const seed = new Uint8Array(32).fill(7);
@@ -94,7 +98,17 @@ export function generateBackup(size: BackupSize): Uint8Array {
     else if (k < 0.7) commit([{ type: 'set', obj: story.criteria[Math.floor(r() * 3)]!, key: 'done', value: r() < 0.5 }, ...touch]);
     else commit([{ type: 'set', obj: story.elem, key: 'description', value: `Edited ${i}: still about the board.` }, ...touch]);
   }
-  return encodeLogFile(doc.log().map((op) => op.bytes));
+  const log = doc.log();
+  const frames: Uint8Array[] = [];
+  for (let at = 0; at < log.length; at += MAX_SEAL_IDS) {
+    const run = log.slice(at, at + MAX_SEAL_IDS);
+    const ids = new Uint8Array(32 * run.length);
+    run.forEach((op, i) => ids.set(fromHex(op.id)!, 32 * i));
+    const { body, message } = sealBody(fromHex(author)!, ids);
+    frames.push(joinSeal(body, new Uint8Array(nodeSign(null, message, key))));
+    for (const op of run) frames.push(op.bytes);
+  }
+  return encodeLogFile(frames);
 }
 
 /** A backup of `stories` stories plus `updates` edits: stories + updates + 1 ops. */
