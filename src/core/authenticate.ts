@@ -8,7 +8,7 @@
 // sound per op, but a replica that accepts an op on a voucher that it then
 // cannot apply (missing dependency, failed check) holds an op with no proof it
 // can pass on, and honest replicas split (found by the seeded simulation,
-// SIM3). A seal (CORE15) is the proof that does travel: a signed list of op
+// SIM3). A seal (CORE18) is the proof that does travel: a signed list of op
 // ids that the replica keeps and sends with them; an op it lists is accepted
 // here without its own check (`accept`).
 import { fromHex } from './bytes.js';
@@ -36,7 +36,7 @@ export class BatchAuthenticator {
     if (this.status[index] === 'unknown') this.status[index] = 'failed';
   }
 
-  /** Accepts one position without a check of its own signature: a verified seal by its author lists it (CORE15). */
+  /** Accepts one position without a check of its own signature: a verified seal by its author lists it (CORE18). */
   accept(index: number): void {
     if (this.status[index] === 'unknown') this.status[index] = 'authentic';
   }

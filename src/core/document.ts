@@ -572,7 +572,7 @@ export class Document {
     return this.state.stateHash();
   }
 
-  /** The whole state with its metadata as plain JSON, for the debug view (CORE15). */
+  /** The whole state with its metadata as plain JSON, for the debug view (CORE18). */
   dump(): CoreDump {
     const tombstones: { list: ObjId; elem: ObjId }[] = [];
     for (const c of this.state.containers.values()) {
@@ -644,7 +644,7 @@ export class IngestSession {
     this.auth.resolve(valid);
   }
 
-  /** Accepts, without checking their own signatures, the ops `sealed` picks: a verified seal by their author lists them (CORE15). Returns how many. */
+  /** Accepts, without checking their own signatures, the ops `sealed` picks: a verified seal by their author lists them (CORE18). Returns how many. */
   acceptSealed(sealed: (op: Op) => boolean): number {
     let n = 0;
     this.decoded.forEach((op, i) => {

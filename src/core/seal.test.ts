@@ -1,4 +1,4 @@
-// Seals (CORE15): the format is canonical, the signature covers the list
+// Seals (CORE18): the format is canonical, the signature covers the list
 // under its own domain, and a seal covers an op only for that op's author.
 import { describe, expect, test } from 'vitest';
 import { KEYS, authorOf, flipByte, makeBoard } from '../../tests/support/core-fixtures.js';
@@ -17,8 +17,8 @@ function decoded(frame: Uint8Array) {
   return d.seal;
 }
 
-describe('seal format [CORE15]', () => {
-  test('[CORE15] a seal round-trips: author, ids in order, id = SHA-256 of the unsigned part, and it verifies', () => {
+describe('seal format [CORE18]', () => {
+  test('[CORE18] a seal round-trips: author, ids in order, id = SHA-256 of the unsigned part, and it verifies', () => {
     const list = ids(3);
     const frame = sealWith(KEYS.alice, list);
     expect(frame[0]).toBe(SEAL_TAG);
@@ -31,7 +31,7 @@ describe('seal format [CORE15]', () => {
     expect(verifySeal(seal)).toBe(true);
   });
 
-  test('[CORE15] the largest seal (256 ids, a two-byte count) round-trips; 257 ids and none are misuse', () => {
+  test('[CORE18] the largest seal (256 ids, a two-byte count) round-trips; 257 ids and none are misuse', () => {
     const seal = decoded(sealWith(KEYS.bob, ids(MAX_SEAL_IDS)));
     expect(seal.count).toBe(MAX_SEAL_IDS);
     expect(verifySeal(seal)).toBe(true);
@@ -40,7 +40,7 @@ describe('seal format [CORE15]', () => {
     expect(() => sealWith(KEYS.bob, [ids(1)[0]!, ids(1)[0]!])).toThrow(/once/);
   });
 
-  test('[CORE15] malformed and non-canonical frames are rejected with a reason, never thrown', () => {
+  test('[CORE18] malformed and non-canonical frames are rejected with a reason, never thrown', () => {
     const frame = sealWith(KEYS.alice, ids(2));
     const cases: [unknown, RegExp][] = [
       ['text', /not bytes/],
@@ -66,7 +66,7 @@ describe('seal format [CORE15]', () => {
     }
   });
 
-  test('[CORE15] a changed id, key or signature no longer verifies', () => {
+  test('[CORE18] a changed id, key or signature no longer verifies', () => {
     const frame = sealWith(KEYS.alice, ids(4));
     expect(verifySeal(decoded(flipByte(frame, 40)))).toBe(false); // an id in the list
     expect(verifySeal(decoded(flipByte(frame, frame.length - 10)))).toBe(false); // the signature
@@ -75,7 +75,7 @@ describe('seal format [CORE15]', () => {
     expect(verifySeal(decoded(other))).toBe(false);
   });
 
-  test('[CORE15] domain separation: an op signature never verifies as a seal, nor a seal signature as an op', () => {
+  test('[CORE18] domain separation: an op signature never verifies as a seal, nor a seal signature as an op', () => {
     const b = makeBoard(KEYS.alice);
     const op = b.addStory(KEYS.alice, 'x').op;
     // A seal body whose SHA-256 were an op id still signs a 48-byte message, never the 32 id bytes.
@@ -87,8 +87,8 @@ describe('seal format [CORE15]', () => {
   });
 });
 
-describe('seal book [CORE15]', () => {
-  test('[CORE15] a seal covers the ops it lists for its own author only; another key listing them stands for nothing', () => {
+describe('seal book [CORE18]', () => {
+  test('[CORE18] a seal covers the ops it lists for its own author only; another key listing them stands for nothing', () => {
     const list = ids(3);
     const book = new SealBook();
     const mallory = decoded(sealWith(KEYS.mallory, list));

@@ -1,4 +1,4 @@
-// Seals (CORE15): one signature over a run of one author's op ids, so a
+// Seals (CORE18): one signature over a run of one author's op ids, so a
 // replica catching up checks one signature per run instead of one per op
 // (DESIGN §2: catch-up costs close to hashing).
 //
@@ -148,7 +148,7 @@ export function sealedIds(seal: Seal): OpId[] {
 }
 
 /**
- * Verified seals by the op ids they list (CORE15). A seal covers an op only
+ * Verified seals by the op ids they list (CORE18). A seal covers an op only
  * for that op's own author: a seal by another key listing the same id is
  * kept apart and never stands in for the author's.
  */

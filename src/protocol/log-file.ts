@@ -1,7 +1,9 @@
-// The backup file format (REPL7): an op log exported in insertion order.
+// The backup file format (REPL7): an op log exported in insertion order, each
+// op after the seal that lists it the first time (SYNC18).
 //   magic  "HUSKLOG1" (8 ASCII bytes)
-//   then per op: uvarint byte length, then the signed op bytes (body ‖ sig)
-// Importing never trusts the file: every op is decoded and verified again.
+//   then per op or seal: uvarint byte length, then its signed bytes (body ‖ sig)
+// Importing never trusts the file: every op is decoded and verified again (on
+// its own signature, or on its author's seal, which is verified: CORE18).
 import { LIMITS } from '../core/index.js';
 
 const MAGIC = [0x48, 0x55, 0x53, 0x4b, 0x4c, 0x4f, 0x47, 0x31]; // HUSKLOG1

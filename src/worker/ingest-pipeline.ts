@@ -3,7 +3,7 @@
 // applied in call order on the replica's serial queue, which local commands
 // share. The replica hands each applied batch on (persist, board index, sync).
 // Seals among the frames are checked first; the ops they list by their own
-// author need no signature check of their own (CORE15).
+// author need no signature check of their own (CORE18).
 import {
   SIG_BYTES, isSealFrame, sameBytes,
   type Document, type IngestResult, type IngestSession, type Op, type OpId, type Outcome, type Seal,
@@ -110,7 +110,7 @@ export class IngestPipeline {
     return this.applyInOrder(verified.then(() => session), origin);
   }
 
-  /** Accepts the ops a verified seal by their own author lists (CORE15), and tells the keeper which seals it used. */
+  /** Accepts the ops a verified seal by their own author lists (CORE18), and tells the keeper which seals it used. */
   private acceptSealed(session: IngestSession, origin: string): void {
     const keeper = this.options.seals;
     if (keeper === undefined || keeper.book.size === 0) return;

@@ -136,7 +136,7 @@ export class Replica implements SyncHost {
   private prefixReady: Promise<void> = Promise.resolve();
   /** Received ops: verified (off this thread where it can), applied in call order (REPL3, REPL14, REPL16). */
   private readonly received: IngestPipeline;
-  /** Seals received, kept and made (CORE15, REPL17). */
+  /** Seals received, kept and made (CORE18, REPL17). */
   readonly seals: SealKeeper;
 
   private constructor(private readonly options: ReplicaOptions, doc: Document, persisted: number, keeper: (doc: Document, pending: () => number) => SnapshotKeeper) {
@@ -710,7 +710,7 @@ export class Replica implements SyncHost {
     return historyOf(this.doc, story.elem, this.index.view.names, ops);
   }
 
-  /** The debug dump: the core's dump plus persistence, identity and peers (CORE15, REPL9). */
+  /** The debug dump: the core's dump plus persistence, identity and peers (CORE18, REPL9). */
   dump(): ReplicaDump {
     const p = this.persister.status();
     return {

@@ -1,4 +1,4 @@
-// Seals through whole replicas (CORE15, REPL17, SYNC18): an author seals its
+// Seals through whole replicas (CORE18, REPL17, SYNC18): an author seals its
 // ops, a catch-up carries each seal before its ops, a joiner verifies one
 // signature per seal instead of one per op, keeps the seals and passes them
 // on; a forged seal, or one by another key, covers nothing.
@@ -50,7 +50,7 @@ async function stream(r: Replica, frames: readonly Uint8Array[], origin: string,
 }
 
 describe('seals', () => {
-  test('[REPL17][SYNC18][CORE15] an author seals its ops in runs of 256 and the rest before a catch-up; each seal goes just before its first op', async () => {
+  test('[REPL17][SYNC18][CORE18] an author seals its ops in runs of 256 and the rest before a catch-up; each seal goes just before its first op', async () => {
     const clock = new ManualClock();
     const { replica: author } = await counted(1, clock);
     await board(author, MAX_SEAL_IDS + MIN_TAIL_SEAL + 10); // 1 init + stories
@@ -67,7 +67,7 @@ describe('seals', () => {
     expect(again.filter(isSealFrame)).toHaveLength(2);
   });
 
-  test('[REPL17][SYNC18][CORE15] a joiner verifies one signature per seal, not per op, keeps the seals and passes them on', async () => {
+  test('[REPL17][SYNC18][CORE18] a joiner verifies one signature per seal, not per op, keeps the seals and passes them on', async () => {
     const clock = new ManualClock();
     const { replica: author } = await counted(1, clock);
     await board(author, 300);
@@ -103,7 +103,7 @@ describe('seals', () => {
     expect(sent.filter((s) => s.kind === 'op')).toHaveLength(author.doc.opCount);
   });
 
-  test('[CORE15][CORE8a] an op whose own signature is bad is accepted on its author\'s seal, and the proof travels with it', async () => {
+  test('[CORE18][CORE8a] an op whose own signature is bad is accepted on its author\'s seal, and the proof travels with it', async () => {
     const clock = new ManualClock();
     const { replica: author } = await counted(1, clock);
     await board(author, 30);
@@ -130,7 +130,7 @@ describe('seals', () => {
     expect(alone.replica.doc.stateHash()).toBe(author.doc.stateHash());
   });
 
-  test('[CORE15][CORE8b] a forged seal, or a good seal by another key, covers nothing: the ops are verified one by one', async () => {
+  test('[CORE18][CORE8b] a forged seal, or a good seal by another key, covers nothing: the ops are verified one by one', async () => {
     const clock = new ManualClock();
     const { replica: author } = await counted(1, clock);
     await board(author, 30);

@@ -1,4 +1,4 @@
-// The replica's seals (CORE15, REPL17): the ones it received and verified,
+// The replica's seals (CORE18, REPL17): the ones it received and verified,
 // the ones it keeps to pass on, and the ones it makes for its own ops.
 //
 // A received seal is verified once (one signature for up to 256 ops). Then:

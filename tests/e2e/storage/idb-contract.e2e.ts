@@ -29,7 +29,7 @@ test.afterAll(async () => {
   await vite?.close();
 });
 
-test('[STORE1–STORE15] the OpStore and MetaStore contracts and the IdbOpStore format cases pass on real IndexedDB', async () => {
+test('[STORE1–STORE16] the OpStore, MetaStore and SealStore contracts and the IdbOpStore format cases pass on real IndexedDB', async () => {
   const cases = await page.evaluate(() => window.storeContract.cases());
   expect(cases.length).toBeGreaterThan(5);
   const failures: string[] = [];

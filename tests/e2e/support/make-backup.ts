@@ -1,7 +1,7 @@
 // Builds signed backup files of a board in Node, fast (Node's native Ed25519),
 // for the browser tests and benchmarks that need a big room: a board with
 // `stories` stories, then seeded edits spread over them, as one author, with
-// the author's seals (CORE15) as a replica exports them: each before its ops.
+// the author's seals (CORE18) as a replica exports them: each before its ops.
 import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
 import {
   Document, HEAD, MAX_SEAL_IDS, ROOT, fromHex, joinSeal, keyPairFromSeed, sealBody, toHex, type LocalAction, type ObjId,
