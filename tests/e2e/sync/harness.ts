@@ -15,6 +15,8 @@ interface Harness {
   /** ms timestamp (performance.now + timeOrigin) when a story with this title first appeared. */
   seenAt(title: string): number | undefined;
   dump(): Promise<{ totalOps: number; stateHash: string; buffered: number }>;
+  /** The replica's seal counts (REPL17). */
+  seals(): Promise<{ held: number; verified: number; rejected: number; opsSealed: number }>;
   sync(): Promise<SyncStatus>;
   importLog(base64: string): Promise<{ applied: number; rejected: number }>;
   setOnline(online: boolean): Promise<void>;
@@ -109,6 +111,7 @@ window.sync = {
   },
   setOnline(online) { return client.setOnline(online); },
   async ingestStats() { return (await client.dump()).ingest; },
+  async seals() { return (await client.dump()).seals; },
   waitForPersisted(n) {
     const t0 = performance.now();
     if (persisted >= n && persistPending === 0) return Promise.resolve(0);

@@ -75,7 +75,7 @@ test('[SYNC2] B goes offline, both edit, B comes back, both converge', async ({ 
   await waitConverged(a, b);
 });
 
-test('[SYNC2][SYNC4][SYNC16] a third profile joining late catches up on a board of 10,000 ops', async ({ browser }) => {
+test('[SYNC2][SYNC4][SYNC16][SYNC18][REPL17] a third profile joining late catches up on a board of 10,000 ops', async ({ browser }) => {
   test.setTimeout(300_000);
   const room = newRoom();
   let t = Date.now();
@@ -105,6 +105,15 @@ test('[SYNC2][SYNC4][SYNC16] a third profile joining late catches up on a board 
   expect(seen.every((p) => p.expected <= backup.ops + 4 && p.received <= p.expected)).toBe(true);
   expect(seen.some((p) => p.received > 0 && p.received < p.expected)).toBe(true);
   expect(progress.length).toBeLessThanOrEqual(2 * 101 + 8); // two peers: one update per percent each, and their state changes
+  // SYNC18: the backup's seals came with its ops, from A to B and from both to C: one signature per 256 ops, not per op.
+  const runs = Math.ceil(backup.ops / 256);
+  for (const p of [a, b, c]) {
+    const seals = await p.evaluate(() => window.sync.seals());
+    expect(seals).toMatchObject({ held: runs, rejected: 0 });
+    expect(seals.verified).toBeGreaterThanOrEqual(runs); // two peers' copies of one seal checked at once are each checked
+    expect(seals.verified).toBeLessThanOrEqual(2 * runs);
+    expect(seals.opsSealed).toBe(backup.ops);
+  }
 });
 
 test('[CORE10] a purge propagates and stays purged', async ({ browser }) => {
