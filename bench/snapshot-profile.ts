@@ -3,7 +3,7 @@
 // replay, board index build and the first full patch's size. Medians of RUNS.
 //   node --import tsx bench/snapshot-profile.ts [ops]
 import { performance } from 'node:perf_hooks';
-import { Document, decodeOp, encodeSnapshot, restoreSnapshot, type Op } from '../src/core/index.js';
+import { Document, decodeOp, encodeSnapshot, isSealFrame, restoreSnapshot, type Op } from '../src/core/index.js';
 import { BoardIndex, validateOpForBoard } from '../src/pipeline/index.js';
 import { decodeLogFile } from '../src/protocol/log-file.js';
 import { cachedBackup } from '../tests/e2e/perf/board-perf.js';
@@ -14,7 +14,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const time = <T>(fn: () => T): [T, number] => { const t = performance.now(); const r = fn(); return [r, performance.now() - t]; };
 
 const file = decodeLogFile(await cachedBackup({ stories: OPS / 10, ops: OPS }));
-const frames = file.ops;
+const frames = file.ops.filter((f) => !isSealFrame(f));
 const records = frames.map((bytes) => { const d = decodeOp(bytes); if (!d.ok) throw new Error(d.reason); return { id: d.op.id, bytes }; });
 const figures: Record<string, number[]> = {};
 const add = (k: string, v: number) => (figures[k] ??= []).push(v);

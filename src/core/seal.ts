@@ -51,7 +51,7 @@ export interface Seal {
 export type SealDecodeResult = { readonly ok: true; readonly seal: Seal } | { readonly ok: false; readonly reason: string };
 
 /** Whether a received frame claims to be a seal (its first byte); `decodeSeal` judges the rest. */
-export function isSealFrame(frame: unknown): frame is Uint8Array {
+export function isSealFrame(frame: unknown): boolean {
   return frame instanceof Uint8Array && frame.length > 0 && frame[0] === SEAL_TAG;
 }
 

@@ -4,7 +4,7 @@
 // Every change takes one path — sign → apply → persist → sync — and every
 // applied batch, local or remote, is folded into the board index, which
 // emits the transition events. Nothing polls.
-import { Document, decodeLogged, toHex, type CoreDump, type IngestResult, type LocalAction, type Op } from '../core/index.js';
+import { Document, decodeLogged, isSealFrame, toHex, type CoreDump, type IngestResult, type LocalAction, type Op } from '../core/index.js';
 import {
   BoardIndex, cachedBoard, commandActions, dueAutomations, dueFor, newStoryId, validateOpForBoard,
   type BoardEvent, type BoardMeta, type BoardView, type Command, type StoryView,
@@ -70,10 +70,13 @@ export interface ReplicaStatus {
 }
 
 export interface ImportReport {
+  /** Ops in the file (seals not counted). */
   readonly total: number;
   readonly applied: number;
   readonly duplicate: number;
   readonly buffered: number;
+  /** Seals in the file that verified (CORE18): their ops needed no signature check of their own. */
+  readonly seals: number;
   readonly rejected: { index: number; reason: string }[];
   readonly fileError?: string;
 }
@@ -740,21 +743,22 @@ export class Replica implements SyncHost {
     return encodeLogFile(frames);
   }
 
-  /** Imports a backup file: every op is verified again; reports what was rejected. */
+  /** Imports a backup file: every op is verified again (on its own signature or its seal); reports what was rejected. */
   async importLog(file: Uint8Array): Promise<ImportReport> {
     const parsed = decodeLogFile(file);
     const result = await this.ingest(parsed.ops, 'import');
     const rejected: { index: number; reason: string }[] = [];
-    let applied = 0, duplicate = 0, buffered = 0;
+    let duplicate = 0, seals = 0;
     result.outcomes.forEach((o, index) => {
-      if (o.status === 'applied') applied++;
+      if (o.status === 'rejected') rejected.push({ index, reason: o.reason ?? 'rejected' });
+      else if (isSealFrame(parsed.ops[index])) seals++;
       else if (o.status === 'duplicate') duplicate++;
-      else if (o.status === 'buffered') buffered++;
-      else rejected.push({ index, reason: o.reason ?? 'rejected' });
     });
     // Ops released from the buffer count as applied too.
-    applied = result.applied.length;
-    return { total: parsed.ops.length, applied, duplicate, buffered: this.doc.bufferedCount, rejected, ...(parsed.ok ? {} : { fileError: parsed.reason }) };
+    return {
+      total: parsed.ops.length - parsed.ops.filter(isSealFrame).length, applied: result.applied.length, duplicate,
+      buffered: this.doc.bufferedCount, seals, rejected, ...(parsed.ok ? {} : { fileError: parsed.reason }),
+    };
   }
 
   /** Stops timers; the store stays open for the owner to close. */

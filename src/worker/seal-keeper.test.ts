@@ -13,6 +13,8 @@ import { NobleVerifier } from './verifier.js';
 import { InlineWireVerifier } from './wire-verifier.js';
 import { Replica } from './replica.js';
 import { MAX_WAITING_SEALS, MIN_TAIL_SEAL } from './seal-keeper.js';
+import { createMemoryPair, type MemoryTransport } from '../sync/memory-transport.js';
+import { SyncSession } from '../sync/sync-session.js';
 
 const seed = (n: number) => new Uint8Array(32).fill(n);
 
@@ -175,8 +177,50 @@ describe('seals', () => {
     expect(parsed.ops.filter(isSealFrame)).toHaveLength(2);
     const fresh = await counted(2, clock);
     const report = await fresh.replica.importLog(file);
-    expect(report).toMatchObject({ applied: author.doc.opCount, rejected: [] });
+    expect(report).toMatchObject({ total: author.doc.opCount, applied: author.doc.opCount, seals: 2, rejected: [] });
     expect(fresh.checks).toEqual({ wire: 0, inThread: 2 });
     expect(fresh.replica.doc.stateHash()).toBe(author.doc.stateHash());
+  });
+
+  test('[SYNC18][SYNC16][SYNC8] over sync sessions: the catch-up carries the seals, counts are in ops, and a new seal goes live from peer to peer', async () => {
+    const clock = new ManualClock();
+    const { replica: author } = await counted(1, clock);
+    await board(author, 299); // 300 ops: a run of 256 sealed, 44 left
+    const joiner = await counted(2, clock);
+    const third = await counted(3, clock);
+    const link = (a: Replica, b: Replica) => {
+      const [ta, tb] = createMemoryPair(a.replicaId, b.replicaId, { manual: true });
+      const sa = new SyncSession(a, ta);
+      const sb = new SyncSession(b, tb);
+      sa.start(); sb.start();
+      return { ta, tb, sa, sb };
+    };
+    const settle = async (links: { ta: MemoryTransport; tb: MemoryTransport; sa: SyncSession; sb: SyncSession }[]) => {
+      for (let round = 0; round < 1000; round++) {
+        let moved = 0;
+        for (const l of links) moved += l.ta.flush() + l.tb.flush();
+        for (const l of links) { await l.sa.idle(); await l.sb.idle(); }
+        await author.seals.settled();
+        if (moved === 0) return;
+      }
+      throw new Error('did not settle');
+    };
+    const aj = link(author, joiner.replica);
+    const jt = link(joiner.replica, third.replica);
+    await settle([aj, jt]);
+    expect(joiner.replica.doc.stateHash()).toBe(author.doc.stateHash());
+    expect(third.replica.doc.stateHash()).toBe(author.doc.stateHash());
+    // The author sealed its last 44 ops before serving the catch-up: two seals, two signatures checked for 300 ops.
+    expect(joiner.checks).toEqual({ wire: 0, inThread: 2 });
+    expect(aj.sa.stats()).toMatchObject({ sent: 300, state: 'live' });
+    expect(aj.sb.stats()).toMatchObject({ received: 300, expected: 300 });
+    // The third got them from the joiner — live as they were applied there, or in its own catch-up — with the seals ahead.
+    expect(third.checks).toEqual({ wire: 0, inThread: 2 });
+    // Live: the author's next 256 ops make a seal, which reaches both peers and is kept there.
+    for (let i = 0; i < MAX_SEAL_IDS; i++) await author.command({ type: 'create', input: { id: author.newStoryId(), kind: 'story', title: `live ${i}` } });
+    await settle([aj, jt]);
+    expect(third.replica.doc.stateHash()).toBe(author.doc.stateHash());
+    expect(joiner.replica.dump().seals).toMatchObject({ held: 3, waiting: 0 });
+    expect(third.replica.dump().seals).toMatchObject({ held: 3, waiting: 0 });
   });
 });
