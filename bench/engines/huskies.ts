@@ -4,7 +4,12 @@
 // ingests the other two's ops. Three signing modes: unsigned (commit with a
 // dummy 64-byte signature: the core's local cost alone), noble (sync, pure JS)
 // and WebCrypto (Node's crypto.subtle Ed25519 via src/worker/signer.ts).
-import { Document, keyPairFromSeed, toHex, type LocalAction, type Op, type PreparedOp } from '../../src/core/index.js';
+// The verified merge runs twice: every op on its own signature, and with each
+// author's seals (CORE18), one verification per 256 ops.
+import {
+  Document, MAX_SEAL_IDS, SealBook, decodeSeal, fromHex, isSealFrame, joinSeal, keyPairFromSeed, sealBody, toHex,
+  type LocalAction, type Op, type PreparedOp,
+} from '../../src/core/index.js';
 import { NobleSigner, WebCryptoSigner, type Signer } from '../../src/worker/signer.js';
 import { WebCryptoVerifier, type Verifier } from '../../src/worker/verifier.js';
 import { updateActions } from '../huskies-core.js';
@@ -103,6 +108,55 @@ export async function mergeVerified(r: Replicas, verifier: Verifier, batchBytes 
   return performance.now() - t;
 }
 
+/** Each author's seals over its own ops in runs of 256, as its replica makes them while it commits (REPL17). */
+export async function sealRuns(r: Replicas): Promise<Uint8Array[][]> {
+  return Promise.all(r.own.map(async (ops, a) => {
+    const signer = await WebCryptoSigner.fromSeed(authorSeed(a));
+    const seals: Uint8Array[] = [];
+    for (let at = 0; at < ops.length; at += MAX_SEAL_IDS) {
+      const run = ops.slice(at, at + MAX_SEAL_IDS);
+      const ids = new Uint8Array(32 * run.length);
+      run.forEach((op, i) => ids.set(fromHex(op.id)!, 32 * i));
+      const { body, message } = sealBody(signer.publicKey, ids);
+      seals.push(joinSeal(body, await signer.sign(message)));
+    }
+    return seals;
+  }));
+}
+
+/**
+ * Each replica ingests the other two's ops in ~16 KiB batches, each run after
+ * its author's seal (SYNC18): a batch's seals are verified (one signature per
+ * 256 ops), the ops they list are accepted on them, any other op on its own
+ * signature (REPL17).
+ */
+export async function mergeSealed(r: Replicas, seals: readonly Uint8Array[][], verifier: Verifier, batchBytes = 16 * 1024): Promise<number> {
+  const t = performance.now();
+  for (let a = 0; a < r.docs.length; a++) {
+    const book = new SealBook();
+    for (let b = 0; b < r.docs.length; b++) {
+      if (a === b) continue;
+      const stream: Uint8Array[] = [];
+      r.own[b]!.forEach((op, i) => { if (i % MAX_SEAL_IDS === 0) stream.push(seals[b]![i / MAX_SEAL_IDS]!); stream.push(op.bytes); });
+      let i = 0;
+      while (i < stream.length) {
+        const frames: Uint8Array[] = [];
+        let bytes = 0;
+        while (i < stream.length && (frames.length === 0 || bytes + stream[i]!.length <= batchBytes)) { bytes += stream[i]!.length; frames.push(stream[i++]!); }
+        const decoded = frames.filter(isSealFrame).map((f) => decodeSeal(f)).flatMap((d) => (d.ok ? [d.seal] : []));
+        const valid = await verifier.verify(decoded.map((seal) => ({ publicKey: seal.authorKey, message: seal.message, signature: seal.signature })));
+        decoded.forEach((seal, k) => { if (valid[k]) book.add(seal); });
+        const opFrames = frames.filter((f) => !isSealFrame(f));
+        const s = r.docs[a]!.beginIngest(opFrames);
+        s.acceptSealed((op) => book.sealOf(op.id, op.author) !== undefined);
+        while (s.pending) s.resolve(await verifier.verify(s.requests()));
+        if (s.finish().applied.length !== opFrames.length) throw new Error('huskies: sealed merge did not apply every op');
+      }
+    }
+  }
+  return performance.now() - t;
+}
+
 /** Each replica replays the other two's ops without verification (the unsigned merge). */
 export function mergeReplay(r: Replicas): number {
   const t = performance.now();
@@ -178,6 +232,14 @@ export async function huskiesRun(size: WorkloadSize, opts: { nobleAuthors: numbe
   if (opts.nobleAuthors > 0) {
     const noble = await buildReplicas(size, 'noble', init, opts.nobleAuthors);
     out.applyNobleEditsPerSec = editsOf(size, opts.nobleAuthors) / (noble.applyMs / 1000);
+  }
+  gc();
+  {
+    // The same WebCrypto-signed replicas, merged on their seals (each merge consumes its replicas).
+    const sealed = await buildReplicas(size, 'webcrypto', init);
+    out.mergeSealedMs = await mergeSealed(sealed, await sealRuns(sealed), new WebCryptoVerifier(globalThis.crypto.subtle));
+    const hashes = sealed.docs.map((d) => d.stateHash());
+    if (hashes.some((h) => h !== hashes[0])) throw new Error('huskies: replicas differ after the sealed merge');
   }
   gc();
   const wc = await buildReplicas(size, 'webcrypto', init);

@@ -25,10 +25,14 @@
 // 19. an unsigned run (bad sig on op k) followed by a valid op k+1 — k is rejected, k+1 waits, same on every replica in any order [CORE8]
 // 20. regression: a valid k+1 that can never apply must not smuggle in an unsigned k (it partitioned honest replicas) [CORE8]
 // 21. a bad-signature copy of a valid op in the same batch does not shadow the valid copy [CORE8]
+// 22. a forged seal, or a valid seal by another key listing alice's ops, covers nothing [CORE18]
+// 23. a sealed op whose own signature is bad: accepted with its author's seal on every replica, rejected without [CORE18]
+// 24. malformed seals (truncated, empty, an id twice, trailing bytes) are refused with a reason, never thrown [CORE18]
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
-  Document, MAX_LAMPORT_JUMP, ROOT, decodeOp, encodeBody, fromHex,
-  type LocalAction, type Op, type OpHeader,
+  Document, MAX_LAMPORT_JUMP, ROOT, SEAL_TAG, SealBook, decodeOp, decodeSeal, encodeBody, fromHex, isSealFrame, nobleVerifyBatch,
+  sealWith, verifySeal,
+  type IngestResult, type LocalAction, type Op, type OpHeader,
 } from '../../src/core/index.js';
 import {
   KEYS, authorOf, bodyOf, flipByte, forgeOp, framesOf, makeBoard, permutations, replicaOf, signBody, splice,
@@ -377,4 +381,59 @@ test('[CORE7] attacks never throw, even mixed into one batch with honest ops', (
   expect(() => r.ingest([...junk, ...honest, op.bytes, ...junk])).not.toThrow();
   expect(r.has(op.id)).toBe(true);
   void bodyOf;
+});
+
+/** Ingests frames as a replica does (REPL17): seals first (each verified once), then the ops, those a verified seal by their author lists without their own check. */
+function ingestSealed(r: Document, frames: readonly Uint8Array[]): IngestResult {
+  const book = new SealBook();
+  for (const f of frames.filter(isSealFrame)) {
+    const d = decodeSeal(f);
+    if (d.ok && verifySeal(d.seal)) book.add(d.seal);
+  }
+  const session = r.beginIngest(frames.filter((f) => !isSealFrame(f)));
+  session.acceptSealed((op) => book.sealOf(op.id, op.author) !== undefined);
+  while (session.pending) session.resolve(nobleVerifyBatch(session.requests()));
+  return session.finish();
+}
+
+test('[CORE18] 22. a forged seal, or a valid seal by another key listing alice\'s ops, covers nothing', () => {
+  const op = nextAliceOp(setTitle());
+  const bad = flipByte(op.bytes, op.bytes.length - 5);
+  const aliceSeal = sealWith(KEYS.alice, [op.id]);
+  const forged = flipByte(aliceSeal, aliceSeal.length - 3);
+  const byMallory = sealWith(KEYS.mallory, [op.id]);
+  for (const seal of [forged, byMallory]) {
+    const r = replica();
+    const res = ingestSealed(r, [seal, bad]);
+    expect(res.outcomes[0]).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/bad signature/) });
+    expect(r.stateHash()).toBe(honestHash);
+  }
+});
+
+test('[CORE18] 23. a sealed op whose own signature is bad is accepted with its author\'s seal, on every replica, in any order; alone it is rejected', () => {
+  const op = nextAliceOp(setTitle());
+  const bad = flipByte(op.bytes, op.bytes.length - 5);
+  const seal = sealWith(KEYS.alice, [op.id]);
+  expectRejected([bad], /bad signature/);
+  const hashes = new Set<string>();
+  for (const order of permutations([seal, bad])) {
+    const r = replica();
+    const res = ingestSealed(r, order);
+    expect(res.applied.map((o) => o.id)).toEqual([op.id]);
+    hashes.add(r.stateHash());
+  }
+  const direct = replica();
+  direct.ingest([op.bytes]);
+  expect([...hashes]).toEqual([direct.stateHash()]); // the same op, whichever way it was proven
+});
+
+test('[CORE18] 24. malformed seals are refused with a reason, never thrown', () => {
+  const seal = sealWith(KEYS.alice, [aliceLast.id, FAKE]);
+  const twice = seal.slice(); twice.set(twice.subarray(34, 66), 66); // the second id replaced by the first
+  const junk: unknown[] = [seal.slice(0, 30), new Uint8Array([SEAL_TAG]), splice(seal, 33, 1, [0]), twice, new Uint8Array([...seal, 1]), 'seal', null];
+  for (const f of junk) {
+    const d = decodeSeal(f);
+    expect(d.ok).toBe(false);
+    if (!d.ok) expect(d.reason).toMatch(/^seal: /);
+  }
 });
