@@ -572,7 +572,7 @@ export class Document {
     return this.state.stateHash();
   }
 
-  /** The whole state with its metadata as plain JSON, for the debug view (CORE18). */
+  /** The whole state with its metadata as plain JSON, for the debug view (CORE15). */
   dump(): CoreDump {
     const tombstones: { list: ObjId; elem: ObjId }[] = [];
     for (const c of this.state.containers.values()) {

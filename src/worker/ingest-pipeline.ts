@@ -132,7 +132,9 @@ export class IngestPipeline {
    * Only copies whose verdict is not known already are verified (REPL16): a
    * room's peers all stream their catch-up to a joiner, so most copies are
    * duplicates. A copy of an op the document holds needs no check (the core
-   * reports it as a duplicate). A copy with the same id and the same
+   * reports it as a duplicate), nor does one that a verified seal by its
+   * author lists (REPL17: a sealed catch-up sends the verifier nothing). A
+   * copy with the same id and the same
    * signature bytes as one being checked is the same bytes, so it takes that
    * check's verdict. Any other copy is verified on its own signature: a bad
    * copy never shadows a good one (CORE8b), and the good one's verdict then

@@ -713,7 +713,7 @@ export class Replica implements SyncHost {
     return historyOf(this.doc, story.elem, this.index.view.names, ops);
   }
 
-  /** The debug dump: the core's dump plus persistence, identity and peers (CORE18, REPL9). */
+  /** The debug dump: the core's dump plus persistence, identity, peers and seals (CORE15, REPL9, REPL17). */
   dump(): ReplicaDump {
     const p = this.persister.status();
     return {
@@ -748,15 +748,17 @@ export class Replica implements SyncHost {
     const parsed = decodeLogFile(file);
     const result = await this.ingest(parsed.ops, 'import');
     const rejected: { index: number; reason: string }[] = [];
-    let duplicate = 0, seals = 0;
+    let duplicate = 0, sealFrames = 0, seals = 0;
     result.outcomes.forEach((o, index) => {
+      const seal = isSealFrame(parsed.ops[index]);
+      if (seal) sealFrames++;
       if (o.status === 'rejected') rejected.push({ index, reason: o.reason ?? 'rejected' });
-      else if (isSealFrame(parsed.ops[index])) seals++;
+      else if (seal) seals++;
       else if (o.status === 'duplicate') duplicate++;
     });
     // Ops released from the buffer count as applied too.
     return {
-      total: parsed.ops.length - parsed.ops.filter(isSealFrame).length, applied: result.applied.length, duplicate,
+      total: parsed.ops.length - sealFrames, applied: result.applied.length, duplicate,
       buffered: this.doc.bufferedCount, seals, rejected, ...(parsed.ok ? {} : { fileError: parsed.reason }),
     };
   }
