@@ -20,6 +20,6 @@ export {
 export { InvariantError, assert } from './assert.js';
 export { encodeSnapshot, restoreSnapshot, SNAPSHOT_VERSION, type SnapshotRestore } from './snapshot.js';
 export {
-  SEAL_TAG, MAX_SEAL_IDS, SealBook, decodeSeal, isSealFrame, joinSeal, sealBody, sealWith, sealedIds, verifySeal,
+  SEAL_TAG, MAX_SEAL_IDS, SealBook, decodeSeal, isSealFrame, joinSeal, sealBody, sealWith, verifySeal,
   type Seal, type SealDecodeResult,
 } from './seal.js';

@@ -5,7 +5,7 @@ import { KEYS, authorOf, flipByte, makeBoard } from '../../tests/support/core-fi
 import { fromHex, toHex } from './bytes.js';
 import { sha256 } from './hash.js';
 import {
-  MAX_SEAL_IDS, SEAL_TAG, SealBook, decodeSeal, isSealFrame, joinSeal, sealBody, sealWith, sealedIds, verifySeal,
+  MAX_SEAL_IDS, SEAL_TAG, SealBook, decodeSeal, isSealFrame, joinSeal, sealBody, sealWith, verifySeal,
 } from './seal.js';
 import { signBytes, verifyBytes } from './sign.js';
 
@@ -25,15 +25,15 @@ describe('seal format [CORE18]', () => {
     expect(isSealFrame(frame)).toBe(true);
     const seal = decoded(frame);
     expect(seal.author).toBe(authorOf(KEYS.alice));
-    expect(sealedIds(seal)).toEqual(list);
-    expect(seal.count).toBe(3);
+    expect(seal.ids).toEqual(list);
+    expect(seal.ids).toHaveLength(3);
     expect(seal.id).toBe(toHex(sha256(frame.subarray(0, frame.length - 64))));
     expect(verifySeal(seal)).toBe(true);
   });
 
   test('[CORE18] the largest seal (256 ids, a two-byte count) round-trips; 257 ids and none are misuse', () => {
     const seal = decoded(sealWith(KEYS.bob, ids(MAX_SEAL_IDS)));
-    expect(seal.count).toBe(MAX_SEAL_IDS);
+    expect(seal.ids).toHaveLength(MAX_SEAL_IDS);
     expect(verifySeal(seal)).toBe(true);
     expect(() => sealWith(KEYS.bob, ids(MAX_SEAL_IDS + 1))).toThrow(RangeError);
     expect(() => sealWith(KEYS.bob, [])).toThrow(RangeError);

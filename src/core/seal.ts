@@ -38,9 +38,8 @@ export interface Seal {
   readonly id: string;
   readonly author: AuthorId;
   readonly authorKey: Uint8Array;
-  /** The op ids it lists, 32 bytes each, in its order. */
-  readonly ops: Uint8Array;
-  readonly count: number;
+  /** The op ids it lists (hex), in its order. */
+  readonly ids: readonly OpId[];
   /** What the signature covers: SEAL_DOMAIN ‖ SHA-256 of the unsigned part. */
   readonly message: Uint8Array;
   readonly signature: Uint8Array;
@@ -120,31 +119,25 @@ export function decodeSeal(frame: unknown): SealDecodeResult {
   if (n < 1 || n > MAX_SEAL_IDS) return { ok: false, reason: `seal: ${n} op ids, not 1 to ${MAX_SEAL_IDS}` };
   const end = p + n * ID_BYTES;
   if (frame.length !== end + SIG_BYTES) return { ok: false, reason: frame.length < end + SIG_BYTES ? 'seal: truncated' : 'seal: trailing bytes' };
-  const ops = frame.slice(p, end);
+  const ids: OpId[] = [];
   const seen = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const id = toHex(ops.subarray(i * ID_BYTES, (i + 1) * ID_BYTES));
+  for (let at = p; at < end; at += ID_BYTES) {
+    const id = toHex(frame.subarray(at, at + ID_BYTES));
     if (seen.has(id)) return { ok: false, reason: 'seal: an op id listed twice' };
     seen.add(id);
+    ids.push(id);
   }
   const authorKey = frame.slice(1, 1 + KEY_BYTES);
   const { id, message } = messageOf(frame.subarray(0, end));
   return {
     ok: true,
-    seal: { id: toHex(id), author: toHex(authorKey), authorKey, ops, count: n, message, signature: frame.slice(end), bytes: frame },
+    seal: { id: toHex(id), author: toHex(authorKey), authorKey, ids, message, signature: frame.slice(end), bytes: frame },
   };
 }
 
 /** Whether a decoded seal's signature verifies (noble, ZIP215: CORE8c). */
 export function verifySeal(seal: Seal): boolean {
   return verifyBytes(seal.signature, seal.message, seal.authorKey);
-}
-
-/** The op ids a seal lists, as hex. */
-export function sealedIds(seal: Seal): OpId[] {
-  const out: OpId[] = [];
-  for (let i = 0; i < seal.count; i++) out.push(toHex(seal.ops.subarray(i * ID_BYTES, (i + 1) * ID_BYTES)));
-  return out;
 }
 
 /**
@@ -169,7 +162,7 @@ export class SealBook {
   add(seal: Seal): boolean {
     if (this.seals.has(seal.id)) return false;
     this.seals.set(seal.id, seal);
-    for (const id of sealedIds(seal)) {
+    for (const id of seal.ids) {
       const at = this.byOp.get(id);
       if (at === undefined) this.byOp.set(id, seal);
       else if (Array.isArray(at)) at.push(seal);
@@ -183,7 +176,7 @@ export class SealBook {
     const seal = this.seals.get(sealId);
     if (seal === undefined) return;
     this.seals.delete(sealId);
-    for (const id of sealedIds(seal)) {
+    for (const id of seal.ids) {
       const at = this.byOp.get(id);
       if (at === seal) this.byOp.delete(id);
       else if (Array.isArray(at)) {

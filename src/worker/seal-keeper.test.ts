@@ -60,7 +60,7 @@ describe('seals', () => {
     const ops = author.doc.log();
     expect(frames.filter((f) => !isSealFrame(f))).toEqual(ops.map((o) => o.bytes));
     const seals = frames.flatMap((f, at) => (isSealFrame(f) ? [{ at, seal: decodeSeal(f) }] : []));
-    expect(seals.map(({ seal }) => (seal.ok ? seal.seal.count : 0))).toEqual([MAX_SEAL_IDS, ops.length - MAX_SEAL_IDS]);
+    expect(seals.map(({ seal }) => (seal.ok ? seal.seal.ids.length : 0))).toEqual([MAX_SEAL_IDS, ops.length - MAX_SEAL_IDS]);
     expect(seals.map(({ at }) => at)).toEqual([0, MAX_SEAL_IDS + 1]);
     expect(author.dump().seals).toMatchObject({ made: 2, held: 2 });
     // A short tail is left to be verified op by op.
