@@ -23,6 +23,8 @@ export interface PersisterOptions {
   readonly retryMaxMs?: number;
   /** Ops already in the store at start. */
   readonly persisted?: number;
+  /** Awaited before each write: what must be stored before these ops (the seals they were accepted on, REPL17). */
+  readonly before?: () => Promise<void>;
 }
 
 export class Persister {
@@ -106,6 +108,7 @@ export class Persister {
       const batch = this.queue.slice(0, size);
       try {
         const t0 = globalThis.performance?.now() ?? 0;
+        await this.options.before?.();
         await this.store.append(batch);
         this.appendMs += (globalThis.performance?.now() ?? 0) - t0;
         this.appendCalls++;

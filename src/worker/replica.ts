@@ -146,7 +146,8 @@ export class Replica implements SyncHost {
     this.doc = doc;
     this.author = toHex(options.signer.publicKey);
     this.replicaId = options.replicaId ?? toHex(options.randomBytes(8));
-    this.persister = new Persister(options.store, { schedule: options.schedule, persisted });
+    // Ops are written after the seals they were accepted on (REPL17).
+    this.persister = new Persister(options.store, { schedule: options.schedule, persisted, before: () => this.seals.stored() });
     this.snapshots = keeper(doc, () => this.persister.status().pending);
     this.seals = new SealKeeper({
       doc, verifier: options.verifier, signer: options.signer, ...(options.sealStore ? { store: options.sealStore } : {}),

@@ -223,4 +223,32 @@ describe('seals', () => {
     expect(joiner.replica.dump().seals).toMatchObject({ held: 3, waiting: 0 });
     expect(third.replica.dump().seals).toMatchObject({ held: 3, waiting: 0 });
   });
+
+  test('[REPL17] ops accepted on a seal are written only once the seal is: a crash never leaves one stored without its proof', async () => {
+    const clock = new ManualClock();
+    const { replica: author } = await counted(1, clock);
+    await board(author, 40);
+    const frames = await catchUpFrom(author);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    class SlowSeals extends MemoryOpStore {
+      override async appendSeals(seals: Parameters<MemoryOpStore['appendSeals']>[0]): Promise<number> {
+        await gate;
+        return super.appendSeals(seals);
+      }
+    }
+    const store = new SlowSeals();
+    const joiner = await Replica.open({
+      roomId: 'room-1', store, meta: store, sealStore: store, signer: new NobleSigner(seed(2)), verifier: new NobleVerifier(),
+      now: clock.now, randomBytes: seededBytes(2), schedule: clock.schedule, replicaId: 'r2',
+    });
+    await joiner.ingest(frames, 'author');
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect(joiner.doc.opCount).toBe(author.doc.opCount);
+    expect(store.backing.ops).toHaveLength(0);
+    release();
+    await joiner.flushed();
+    expect(store.backing.seals.size).toBe(1);
+    expect(store.backing.ops).toHaveLength(author.doc.opCount);
+  });
 });

@@ -52,6 +52,8 @@ export class SealKeeper {
   /** This replica's ops not sealed yet, oldest first; undefined until the stored seals are loaded. */
   private unsealed: OpId[] | undefined;
   private sealing: Promise<void> = Promise.resolve();
+  /** Settles once every seal kept so far is written (or its write failed). */
+  private storing: Promise<void> = Promise.resolve();
   private counts = { verified: 0, rejected: 0, made: 0, opsSealed: 0 };
 
   constructor(private readonly options: SealKeeperOptions) {}
@@ -180,11 +182,24 @@ export class SealKeeper {
     if (this.book.add(d.seal)) this.keep([d.seal], 'local');
   }
 
+  /**
+   * Resolves once every seal kept so far is written: the replica writes ops
+   * only after the seals they were accepted on, so a crash never leaves an op
+   * stored without the seal that proves it (REPL17).
+   */
+  stored(): Promise<void> {
+    return this.storing;
+  }
+
   private keep(seals: readonly Seal[], origin: string): void {
-    this.options.store?.appendSeals(seals.map((s) => ({ id: s.id, bytes: s.bytes }))).catch((e: unknown) => {
-      // The seal still serves this session; after a reload its ops are verified one by one.
-      console.warn(`[huskies] a seal could not be stored: ${e instanceof Error ? e.message : String(e)}`);
-    });
+    const store = this.options.store;
+    if (store !== undefined) {
+      const records = seals.map((s) => ({ id: s.id, bytes: s.bytes }));
+      this.storing = this.storing.then(() => store.appendSeals(records)).then(() => undefined, (e: unknown) => {
+        // The seal still serves until the replica closes; ops are never held back for it.
+        console.warn(`[huskies] a seal could not be stored: ${e instanceof Error ? e.message : String(e)}`);
+      });
+    }
     this.options.onKept(seals, origin);
   }
 }
