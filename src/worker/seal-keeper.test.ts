@@ -7,6 +7,7 @@ import { MAX_SEAL_IDS, SEAL_TAG, decodeSeal, isSealFrame, keyPairFromSeed, sealW
 import { decodeLogFile } from '../protocol/log-file.js';
 import { MemoryOpStore, createMemoryBacking, type MemoryBacking } from '../storage/memory-op-store.js';
 import { ManualClock, seededBytes } from '../../tests/support/manual-clock.js';
+import { Prng } from '../../tests/support/prng.js';
 import { KEYS } from '../../tests/support/core-fixtures.js';
 import { NobleSigner } from './signer.js';
 import { NobleVerifier } from './verifier.js';
@@ -49,6 +50,29 @@ async function stream(r: Replica, frames: readonly Uint8Array[], origin: string,
   const calls: Promise<unknown>[] = [];
   for (let at = 0; at < frames.length; at += batch) calls.push(r.ingest(frames.slice(at, at + batch), origin));
   await Promise.all(calls);
+}
+
+type Link = { ta: MemoryTransport; tb: MemoryTransport; sa: SyncSession; sb: SyncSession };
+
+/** Two replicas in sync sessions over a manual memory pair. */
+function link(a: Replica, b: Replica): Link {
+  const [ta, tb] = createMemoryPair(a.replicaId, b.replicaId, { manual: true });
+  const sa = new SyncSession(a, ta);
+  const sb = new SyncSession(b, tb);
+  sa.start(); sb.start();
+  return { ta, tb, sa, sb };
+}
+
+/** Delivers frames until nothing moves; `order` picks which links flush each round (seeded tests shuffle it). */
+async function settleLinks(links: Link[], replicas: readonly Replica[], order: (links: Link[]) => Link[] = (l) => l): Promise<void> {
+  for (let round = 0; round < 1000; round++) {
+    let moved = 0;
+    for (const l of order(links)) moved += l.ta.flush() + l.tb.flush();
+    for (const l of links) { await l.sa.idle(); await l.sb.idle(); }
+    for (const r of replicas) await r.seals.settled();
+    if (moved === 0) return;
+  }
+  throw new Error('did not settle');
 }
 
 describe('seals', () => {
@@ -188,25 +212,9 @@ describe('seals', () => {
     await board(author, 299); // 300 ops: a run of 256 sealed, 44 left
     const joiner = await counted(2, clock);
     const third = await counted(3, clock);
-    const link = (a: Replica, b: Replica) => {
-      const [ta, tb] = createMemoryPair(a.replicaId, b.replicaId, { manual: true });
-      const sa = new SyncSession(a, ta);
-      const sb = new SyncSession(b, tb);
-      sa.start(); sb.start();
-      return { ta, tb, sa, sb };
-    };
-    const settle = async (links: { ta: MemoryTransport; tb: MemoryTransport; sa: SyncSession; sb: SyncSession }[]) => {
-      for (let round = 0; round < 1000; round++) {
-        let moved = 0;
-        for (const l of links) moved += l.ta.flush() + l.tb.flush();
-        for (const l of links) { await l.sa.idle(); await l.sb.idle(); }
-        await author.seals.settled();
-        if (moved === 0) return;
-      }
-      throw new Error('did not settle');
-    };
     const aj = link(author, joiner.replica);
     const jt = link(joiner.replica, third.replica);
+    const settle = (links: Link[]) => settleLinks(links, [author]);
     await settle([aj, jt]);
     expect(joiner.replica.doc.stateHash()).toBe(author.doc.stateHash());
     expect(third.replica.doc.stateHash()).toBe(author.doc.stateHash());
@@ -250,5 +258,41 @@ describe('seals', () => {
     await joiner.flushed();
     expect(store.backing.seals.size).toBe(1);
     expect(store.backing.ops).toHaveLength(author.doc.opCount);
+  });
+
+  test.each([1, 2, 3, 4, 5])('[SYNC14][SYNC18][CORE18] seed %i: a Byzantine author\'s sealed ops with bad signatures of their own reach every honest replica, which converge', async (seedN) => {
+    const rng = new Prng(seedN);
+    const clock = new ManualClock();
+    const { replica: alice } = await counted(1, clock);
+    await board(alice, 20);
+    // Mallory (seed 9) joins Alice's board and makes 60 stories; then breaks a third of her ops' own signatures and seals them all.
+    const { replica: mallory } = await counted(9, clock);
+    await stream(mallory, await catchUpFrom(alice), 'alice');
+    for (let i = 0; i < 60; i++) await mallory.command({ type: 'create', input: { id: mallory.newStoryId(), kind: 'bug', title: `m${i}` } });
+    const own = mallory.doc.log().filter((o) => o.author === mallory.author);
+    const frames = own.map((o) => {
+      if (!rng.chance(1 / 3)) return o.bytes;
+      const bad = o.bytes.slice(); bad[bad.length - 1 - rng.int(64)]! ^= 1 << rng.int(8); return bad;
+    });
+    const seal = sealWith(keyPairFromSeed(seed(9)), own.map((o) => o.id));
+    const honest = await Promise.all([2, 3, 4].map(async (n) => (await counted(n, clock)).replica));
+    const links = [link(alice, honest[0]!), link(honest[0]!, honest[1]!), link(honest[1]!, honest[2]!), link(alice, honest[2]!)];
+    const order = (l: Link[]) => rng.shuffle([...l]);
+    await settleLinks(links, [alice, ...honest], order);
+    // Mallory streams her ops, seal first, to one honest replica, in batches of random size, while the room syncs.
+    const target = rng.pick(honest);
+    const batches: Uint8Array[][] = [];
+    const all = [seal, ...frames];
+    for (let at = 0; at < all.length;) { const n = rng.range(1, 24); batches.push(all.slice(at, at + n)); at += n; }
+    for (const b of batches) {
+      await target.ingest(b, 'mallory');
+      if (rng.chance(0.5)) await settleLinks(links, [alice, ...honest], order);
+    }
+    await settleLinks(links, [alice, ...honest], order);
+    const want = mallory.doc.stateHash();
+    for (const r of [alice, ...honest]) {
+      expect(r.doc.stateHash()).toBe(want);
+      expect(r.dump().seals.held).toBeGreaterThanOrEqual(1);
+    }
   });
 });
