@@ -7,7 +7,7 @@
 // The verified merge runs twice: every op on its own signature, and with each
 // author's seals (CORE18), one verification per 256 ops.
 import {
-  Document, MAX_SEAL_IDS, SealBook, decodeSeal, fromHex, isSealFrame, joinSeal, keyPairFromSeed, sealBody, toHex,
+  Document, MAX_SEAL_IDS, SealBook, decodeSeal, isSealFrame, joinSeal, keyPairFromSeed, sealBody, toHex,
   type LocalAction, type Op, type PreparedOp,
 } from '../../src/core/index.js';
 import { NobleSigner, WebCryptoSigner, type Signer } from '../../src/worker/signer.js';
@@ -114,10 +114,7 @@ export async function sealRuns(r: Replicas): Promise<Uint8Array[][]> {
     const signer = await WebCryptoSigner.fromSeed(authorSeed(a));
     const seals: Uint8Array[] = [];
     for (let at = 0; at < ops.length; at += MAX_SEAL_IDS) {
-      const run = ops.slice(at, at + MAX_SEAL_IDS);
-      const ids = new Uint8Array(32 * run.length);
-      run.forEach((op, i) => ids.set(fromHex(op.id)!, 32 * i));
-      const { body, message } = sealBody(signer.publicKey, ids);
+      const { body, message } = sealBody(signer.publicKey, ops.slice(at, at + MAX_SEAL_IDS).map((op) => op.id));
       seals.push(joinSeal(body, await signer.sign(message)));
     }
     return seals;

@@ -79,7 +79,7 @@ describe('seal format [CORE18]', () => {
     const b = makeBoard(KEYS.alice);
     const op = b.addStory(KEYS.alice, 'x').op;
     // A seal body whose SHA-256 were an op id still signs a 48-byte message, never the 32 id bytes.
-    const { body, message } = sealBody(KEYS.alice.publicKey, fromHex(op.id)!);
+    const { body, message } = sealBody(KEYS.alice.publicKey, [op.id]);
     expect(message.length).toBe(48);
     expect(verifyBytes(op.sig, message, KEYS.alice.publicKey)).toBe(false);
     const sealSig = signBytes(KEYS.alice.secretKey, message);

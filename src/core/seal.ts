@@ -63,22 +63,25 @@ function messageOf(unsigned: Uint8Array): { id: Uint8Array; message: Uint8Array 
 }
 
 /**
- * The unsigned part of a seal over `ids` (1 … MAX_SEAL_IDS distinct op ids,
- * raw 32 bytes each) and the message to sign. Throws on misuse.
+ * The unsigned part of a seal over `ids` (1 … MAX_SEAL_IDS distinct op ids)
+ * and the message to sign. Throws on misuse.
  */
-export function sealBody(authorKey: Uint8Array, ids: Uint8Array): { readonly body: Uint8Array; readonly message: Uint8Array } {
+export function sealBody(authorKey: Uint8Array, ids: readonly OpId[]): { readonly body: Uint8Array; readonly message: Uint8Array } {
   if (authorKey.length !== KEY_BYTES) throw new RangeError('an author key is 32 bytes');
-  const n = ids.length / ID_BYTES;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_SEAL_IDS) throw new RangeError(`a seal lists 1 to ${MAX_SEAL_IDS} op ids`);
+  const n = ids.length;
+  if (n < 1 || n > MAX_SEAL_IDS) throw new RangeError(`a seal lists 1 to ${MAX_SEAL_IDS} op ids`);
+  if (new Set(ids).size !== n) throw new RangeError('a seal lists each op id once');
   const varint = n < 0x80 ? [n] : [(n & 0x7f) | 0x80, n >>> 7];
-  const body = new Uint8Array(1 + KEY_BYTES + varint.length + ids.length);
+  const at = 1 + KEY_BYTES + varint.length;
+  const body = new Uint8Array(at + n * ID_BYTES);
   body[0] = SEAL_TAG;
   body.set(authorKey, 1);
   body.set(varint, 1 + KEY_BYTES);
-  body.set(ids, 1 + KEY_BYTES + varint.length);
-  const seen = new Set<string>();
-  for (let i = 0; i < n; i++) seen.add(toHex(ids.subarray(i * ID_BYTES, (i + 1) * ID_BYTES)));
-  if (seen.size !== n) throw new RangeError('a seal lists each op id once');
+  ids.forEach((id, i) => {
+    const b = fromHex(id);
+    if (b === undefined || b.length !== ID_BYTES) throw new TypeError(`not an op id: ${id}`);
+    body.set(b, at + i * ID_BYTES);
+  });
   return { body, message: messageOf(body).message };
 }
 
@@ -91,15 +94,9 @@ export function joinSeal(body: Uint8Array, signature: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Seals op ids (hex) with a key pair, synchronously (noble): backups made outside a replica, and tests. */
+/** Seals op ids with a key pair, synchronously (noble): tests, and seals made outside a replica. */
 export function sealWith(keys: KeyPair, ids: readonly OpId[]): Uint8Array {
-  const raw = new Uint8Array(ID_BYTES * ids.length);
-  ids.forEach((id, i) => {
-    const b = fromHex(id);
-    if (b === undefined || b.length !== ID_BYTES) throw new TypeError(`not an op id: ${id}`);
-    raw.set(b, i * ID_BYTES);
-  });
-  const { body, message } = sealBody(keys.publicKey, raw);
+  const { body, message } = sealBody(keys.publicKey, ids);
   return joinSeal(body, signBytes(keys.secretKey, message));
 }
 

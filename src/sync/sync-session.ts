@@ -6,7 +6,7 @@
 // here from any other origin is streamed to the peer. Inbound frames are
 // decoded and validated before anything reaches the host, and handled one at
 // a time, in order. Reconnecting is the caller's job (see backoff.ts).
-import { SEAL_TAG } from '../core/index.js';
+import { isSealFrame } from '../core/index.js';
 import {
   ChunkAssembler, decodeMessage, encodeFrames, MAX_AUTHORS, MAX_FRAME_BYTES, MAX_HEADS, MAX_OPS_PER_MESSAGE,
   opsMessageSize, varintSize, type SyncMessage,
@@ -17,7 +17,7 @@ import { Listeners, TransportClosedError, type Transport } from './transport.js'
 /** Ops among frames that carry ops and seals (SYNC18): counts and progress are in ops. */
 function opsAmong(frames: readonly Uint8Array[]): number {
   let n = 0;
-  for (const f of frames) if (f[0] !== SEAL_TAG) n++;
+  for (const f of frames) if (!isSealFrame(f)) n++;
   return n;
 }
 

@@ -10,7 +10,7 @@
 // This replica seals its own ops in runs of MAX_SEAL_IDS as they are made,
 // and the rest of them when a peer is about to catch up.
 import {
-  MAX_SEAL_IDS, SealBook, decodeSeal, fromHex, joinSeal, sealBody, toHex,
+  MAX_SEAL_IDS, SealBook, decodeSeal, joinSeal, sealBody, toHex,
   type Document, type OpId, type Outcome, type Seal,
 } from '../core/index.js';
 import type { SealStore } from '../storage/op-store.js';
@@ -173,9 +173,7 @@ export class SealKeeper {
   }
 
   private async seal(run: readonly OpId[]): Promise<void> {
-    const ids = new Uint8Array(32 * run.length);
-    run.forEach((id, i) => ids.set(fromHex(id)!, 32 * i));
-    const { body, message } = sealBody(this.options.signer.publicKey, ids);
+    const { body, message } = sealBody(this.options.signer.publicKey, run);
     const d = decodeSeal(joinSeal(body, await this.options.signer.sign(message)));
     if (!d.ok) throw new Error(d.reason);
     this.counts.made++;

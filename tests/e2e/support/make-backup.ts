@@ -102,9 +102,7 @@ export function generateBackup(size: BackupSize): Uint8Array {
   const frames: Uint8Array[] = [];
   for (let at = 0; at < log.length; at += MAX_SEAL_IDS) {
     const run = log.slice(at, at + MAX_SEAL_IDS);
-    const ids = new Uint8Array(32 * run.length);
-    run.forEach((op, i) => ids.set(fromHex(op.id)!, 32 * i));
-    const { body, message } = sealBody(fromHex(author)!, ids);
+    const { body, message } = sealBody(fromHex(author)!, run.map((op) => op.id));
     frames.push(joinSeal(body, new Uint8Array(nodeSign(null, message, key))));
     for (const op of run) frames.push(op.bytes);
   }
