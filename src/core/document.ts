@@ -644,13 +644,13 @@ export class IngestSession {
     this.auth.resolve(valid);
   }
 
-  /** Accepts, without checking their own signatures, the ops `sealed` picks: a verified seal by their author lists them (CORE18). Returns how many. */
-  acceptSealed(sealed: (op: Op) => boolean): number {
-    let n = 0;
+  /** Accepts, without checking their own signatures, the ops `sealed` picks: a verified seal by their author lists them (CORE18). Returns their positions. */
+  acceptSealed(sealed: (op: Op) => boolean): number[] {
+    const at: number[] = [];
     this.decoded.forEach((op, i) => {
-      if (op !== undefined && !this.doc.holds(op.id) && sealed(op)) { this.auth.accept(i); n++; }
+      if (op !== undefined && !this.doc.holds(op.id) && sealed(op)) { this.auth.accept(i); at.push(i); }
     });
-    return n;
+    return at;
   }
 
   /** Answers every pending signature from verdicts by input position (frames checked raw). */

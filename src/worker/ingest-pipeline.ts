@@ -100,27 +100,29 @@ export class IngestPipeline {
     // this thread (Chromium's WebCrypto does not: REPL14), while applying
     // stays in call order: the serial queue.
     const gate = this.sealGate;
+    let sealed: readonly number[] = [];
     const verified = (async () => {
       if (gate !== undefined) await gate;
-      this.acceptSealed(session, origin);
+      sealed = this.acceptSealed(session, origin);
       const v0 = now();
       while (session.pending) session.resolve(await this.options.verifier.verify(session.requests()));
       stats.verifyWallMs += now() - v0;
     })();
-    return this.applyInOrder(verified.then(() => session), origin);
+    return this.applyInOrder(verified.then(() => session), origin, () => sealed);
   }
 
-  /** Accepts the ops a verified seal by their own author lists (CORE18), and tells the keeper which seals it used. */
-  private acceptSealed(session: IngestSession, origin: string): void {
+  /** Accepts the ops a verified seal by their own author lists (CORE18), tells the keeper which seals it used, and returns their positions. */
+  private acceptSealed(session: IngestSession, origin: string): number[] {
     const keeper = this.options.seals;
-    if (keeper === undefined || keeper.book.size === 0) return;
+    if (keeper === undefined || keeper.book.size === 0) return [];
     const used = new Set<Seal>();
-    const n = session.acceptSealed((op) => {
+    const at = session.acceptSealed((op) => {
       const seal = keeper.book.sealOf(op.id, op.author);
       if (seal !== undefined) used.add(seal);
       return seal !== undefined;
     });
-    if (n > 0) keeper.used([...used], n, origin);
+    if (used.size > 0) keeper.used([...used], origin);
+    return at;
   }
 
   /**
@@ -147,14 +149,15 @@ export class IngestPipeline {
     const gate = this.sealGate;
     if (gate === undefined) {
       const plan = this.planWire(wire, frames, origin);
-      return this.applyInOrder(plan.decoded, origin).finally(plan.release);
+      return this.applyInOrder(plan.decoded, origin, () => plan.sealed).finally(plan.release);
     }
-    const plan = gate.then(() => this.planWire(wire, frames, origin));
-    return this.applyInOrder(plan.then((p) => p.decoded), origin).finally(() => { void plan.then((p) => p.release()); });
+    let sealed: readonly number[] = [];
+    const plan = gate.then(() => { const p = this.planWire(wire, frames, origin); sealed = p.sealed; return p; });
+    return this.applyInOrder(plan.then((p) => p.decoded), origin, () => sealed).finally(() => { void plan.then((p) => p.release()); });
   }
 
   /** Sorts a batch's copies (held, sealed, sharing a check, checked here) and starts the check; `release` once it is applied. */
-  private planWire(wire: WireVerifier, frames: Uint8Array[], origin: string): { readonly decoded: Promise<IngestSession>; readonly release: () => void } {
+  private planWire(wire: WireVerifier, frames: Uint8Array[], origin: string): { readonly decoded: Promise<IngestSession>; readonly sealed: readonly number[]; readonly release: () => void } {
     const { doc } = this.options;
     const stats = this.times;
     const keeper = this.options.seals;
@@ -190,7 +193,7 @@ export class IngestPipeline {
       if (copies === undefined) this.checking.set(id, [copy]); else copies.push(copy);
       return { id, copy };
     });
-    if (sealed.length > 0) keeper!.used([...used], sealed.length, origin);
+    if (sealed.length > 0) keeper!.used([...used], origin);
     const decoded = (async () => {
       const valid = new Array<boolean>(frames.length).fill(false);
       for (const i of sealed) valid[i] = true;
@@ -214,11 +217,16 @@ export class IngestPipeline {
         if (at >= 0) copies.splice(at, 1);
       }
     };
-    return { decoded, release };
+    return { decoded, sealed, release };
   }
 
-  /** Applies a verified batch in call order (the serial queue), then hands it on (REPL3). */
-  private applyInOrder(ready: Promise<IngestSession>, origin: string): Promise<IngestResult> {
+  /**
+   * Applies a verified batch in call order (the serial queue), then hands it
+   * on (REPL3). `sealed`: the positions accepted on a seal; those the core
+   * took (applied or buffered, not a copy another batch brought first) count
+   * as ops accepted on a seal.
+   */
+  private applyInOrder(ready: Promise<IngestSession>, origin: string, sealed: () => readonly number[]): Promise<IngestResult> {
     const stats = this.times;
     return this.options.serial(async () => {
       const w0 = now();
@@ -227,6 +235,9 @@ export class IngestPipeline {
       let t = now();
       const result = session.finish();
       stats.applyMs += now() - t;
+      let taken = 0;
+      for (const i of sealed()) { const status = result.outcomes[i]?.status; if (status === 'applied' || status === 'buffered') taken++; }
+      if (taken > 0) this.options.seals?.accepted(taken);
       t = now();
       this.options.afterApply(result.applied, origin);
       this.options.seals?.settle(origin);

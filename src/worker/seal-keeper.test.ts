@@ -295,4 +295,16 @@ describe('seals', () => {
       expect(r.dump().seals.held).toBeGreaterThanOrEqual(1);
     }
   });
+
+  test('[REPL17][REPL16] two peers stream the same sealed catch-up at once: every op is taken once, and counted once as taken on a seal', async () => {
+    const clock = new ManualClock();
+    const { replica: author } = await counted(1, clock);
+    await board(author, 300);
+    const frames = await catchUpFrom(author);
+    const joiner = await counted(2, clock);
+    await Promise.all([stream(joiner.replica, frames, 'peer-a', 40), stream(joiner.replica, frames, 'peer-b', 56)]);
+    expect(joiner.replica.doc.stateHash()).toBe(author.doc.stateHash());
+    expect(joiner.checks.wire).toBe(0);
+    expect(joiner.replica.dump().seals.opsSealed).toBe(author.doc.opCount);
+  });
 });

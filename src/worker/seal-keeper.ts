@@ -118,11 +118,15 @@ export class SealKeeper {
     return outcomes;
   }
 
-  /** Ops were accepted on these seals: keep them (the replica must be able to prove those ops to others). */
-  used(seals: readonly Seal[], ops: number, origin: string): void {
-    this.counts.opsSealed += ops;
+  /** Ops are being accepted on these seals: keep them (the replica must be able to prove those ops to others). */
+  used(seals: readonly Seal[], origin: string): void {
     const kept = seals.filter((s) => this.waiting.delete(s.id));
     if (kept.length > 0) this.keep(kept, origin);
+  }
+
+  /** `n` ops were taken (applied or buffered) on a seal, not on their own signatures: the dump's count. */
+  accepted(n: number): void {
+    this.counts.opsSealed += n;
   }
 
   /**
