@@ -22,6 +22,13 @@ describe('utf8', () => {
       expect(dec([...new TextEncoder().encode(s)])).toBe(s);
     }
   });
+  test('[CORE3] encodes a string past the length of a JS array (a large board\'s state encoding)', () => {
+    const s = `é${'a'.repeat(2 ** 27)}🐺`;
+    const b = utf8Encode(s)!;
+    expect(b.length).toBe(2 ** 27 + 6);
+    expect([...b.subarray(0, 3)]).toEqual([0xc3, 0xa9, 0x61]);
+    expect([...b.subarray(-4)]).toEqual([...new TextEncoder().encode('🐺')]);
+  });
   test('[CORE3] lone surrogates cannot be encoded', () => {
     expect(utf8Encode('\ud800')).toBeUndefined();
     expect(utf8Encode('\udc00x')).toBeUndefined();

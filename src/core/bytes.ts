@@ -56,26 +56,48 @@ export function isHex(s: unknown, bytes: number): s is string {
   return true;
 }
 
-/** UTF-8 encoding of a well-formed string; undefined if it holds a lone surrogate. */
+/**
+ * UTF-8 encoding of a well-formed string; undefined if it holds a lone
+ * surrogate. Two passes, the length and then the bytes, into one array of the
+ * exact size: a number[] grown byte by byte stops at V8's array length cap
+ * (the state encoding of a 100,000-op board, REPL9's dump, threw there).
+ */
 export function utf8Encode(s: string): Uint8Array | undefined {
-  const out: number[] = [];
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = s.charCodeAt(i + 1);
+      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return undefined;
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
     if (c < 0x80) {
-      out.push(c);
+      out[o++] = c;
     } else if (c < 0x800) {
-      out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+      out[o++] = 0xc0 | (c >> 6);
+      out[o++] = 0x80 | (c & 63);
     } else if (c >= 0xd800 && c <= 0xdfff) {
-      const next = s.charCodeAt(i + 1);
-      if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return undefined;
-      c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+      c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(i + 1) - 0xdc00);
       i++;
-      out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      out[o++] = 0xf0 | (c >> 18);
+      out[o++] = 0x80 | ((c >> 12) & 63);
+      out[o++] = 0x80 | ((c >> 6) & 63);
+      out[o++] = 0x80 | (c & 63);
     } else {
-      out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      out[o++] = 0xe0 | (c >> 12);
+      out[o++] = 0x80 | ((c >> 6) & 63);
+      out[o++] = 0x80 | (c & 63);
     }
   }
-  return Uint8Array.from(out);
+  return out;
 }
 
 /** Strict UTF-8 decoding of bytes[start, end); undefined if not well-formed. */
