@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { deflateRawSync } from 'node:zlib';
 import {
-  ChunkAssembler, decodeMessage, encodeFrames, encodeMessage, MAX_FRAME_BYTES, MAX_HEADS, MAX_MESSAGE_BYTES,
-  type ChunkMessage, type SyncMessage,
+  ChunkAssembler, decodeMessage, encodeFrames, encodeMessage, encodeOps, MAX_FRAME_BYTES, MAX_HEADS, MAX_MESSAGE_BYTES,
+  messageFrames, MIN_DEFLATE_BYTES, type ChunkMessage, type SyncMessage,
 } from './sync-messages';
 
 const id = (n: number) => n.toString(16).padStart(64, '0');
@@ -18,6 +19,8 @@ const samples: SyncMessage[] = [
   { type: 'presence', name: 'Ada', state: '{"cursor":3}' },
   { type: 'bye', reason: 'slow peer' },
   { type: 'chunk', msgId: 77, index: 1, count: 3, bytes: op(4, 50) },
+  { type: 'caps', features: 1 },
+  { type: 'caps', features: 2 ** 40 + 5 },
 ];
 
 describe('sync messages', () => {
@@ -103,6 +106,58 @@ describe('sync messages', () => {
     expect(() => encodeMessage({ type: 'heads', heads: Array.from({ length: MAX_HEADS + 1 }, (_, i) => id(i)) })).toThrow(RangeError);
     expect(() => encodeMessage({ type: 'want', ids: ['nothex'] })).toThrow(TypeError);
     expect(() => encodeMessage({ type: 'ops', ops: [op(0, 64 * 1024 + 1)] })).toThrow(RangeError);
+  });
+});
+
+describe('deflated ops (SYNC19)', () => {
+  /** Ops that deflate as a board's do: the same keys and words again and again, with random ids between. */
+  const boardOps = (n: number) => Array.from({ length: n }, (_, i) => {
+    const text = new TextEncoder().encode(`{"title":"story ${i % 50}","stage":"backlog","criteria":["done"]}`);
+    const bytes = new Uint8Array(64 + text.length);
+    bytes.set(op(i * 7, 64));
+    bytes.set(text, 64);
+    return bytes;
+  });
+
+  test('[SYNC19] encodeOps deflates a large message for a peer that reads it, and it decodes to the same ops', () => {
+    const msg = { type: 'ops' as const, ops: boardOps(200) };
+    const plain = encodeMessage(msg);
+    const packed = encodeOps(msg, true);
+    expect(packed[1]).toBe(9);
+    expect(packed.length).toBeLessThan(plain.length / 2);
+    const frames = messageFrames(packed, 3);
+    const a = new ChunkAssembler();
+    let got: unknown;
+    for (const f of frames) {
+      const d = decodeMessage(f);
+      if (!d.ok) throw new Error(d.reason);
+      got = d.msg.type === 'chunk' ? a.push(d.msg) : { ok: true, msg: d.msg };
+    }
+    expect(got).toEqual({ ok: true, msg });
+    // Not for a peer without caps, nor under MIN_DEFLATE_BYTES, nor when deflating does not shrink it.
+    expect(encodeOps(msg, false)).toEqual(plain);
+    const small = { type: 'ops' as const, ops: boardOps(1) };
+    expect(encodeMessage(small).length).toBeLessThan(MIN_DEFLATE_BYTES);
+    expect(encodeOps(small, true)).toEqual(encodeMessage(small));
+    let x = 88172645; // xorshift32: seeded bytes that do not deflate
+    const noise = { type: 'ops' as const, ops: [Uint8Array.from({ length: 4000 }, () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return x & 0xff; })] };
+    expect(encodeOps(noise, true)[1]).toBe(2);
+  });
+
+  test('[SYNC19] a deflated message must hold one ops message within the cap; anything else is a bad frame with a reason', () => {
+    const deflated = (inner: Uint8Array) => encodeMessage({ type: 'deflated', bytes: new Uint8Array(deflateRawSync(inner)) });
+    const reason = (frame: Uint8Array) => { const d = decodeMessage(frame, { maxBytes: MAX_MESSAGE_BYTES }); return d.ok ? 'ok' : d.reason; };
+    expect(reason(deflated(encodeMessage({ type: 'want', ids: [id(1)] })))).toBe('deflated: holds a message that is not ops');
+    expect(reason(deflated(encodeMessage({ type: 'deflated', bytes: Uint8Array.of(3, 0) })))).toBe('deflated: holds a message that is not ops');
+    expect(reason(deflated(Uint8Array.of(7, 2, 0)))).toBe('deflated: unknown protocol version 7');
+    expect(reason(deflated(Uint8Array.of(1)))).toBe('deflated: truncated message');
+    expect(reason(deflated(Uint8Array.of(1, 2, 0, 0)))).toBe('deflated: trailing bytes');
+    expect(reason(deflated(Uint8Array.of(1, 2, 1, 5, 1)))).toBe('truncated');
+    expect(reason(encodeMessage({ type: 'deflated', bytes: Uint8Array.of(0xff, 0xff) }))).toMatch(/^deflated: /);
+    expect(reason(Uint8Array.of(1, 9))).toBe('empty deflated message');
+    // A bomb: 64 MB of zeros in an ops message, deflated to ~64 KB, stops at the 1 MiB cap.
+    const bomb = new Uint8Array(deflateRawSync(new Uint8Array(64 << 20), { level: 9 }));
+    expect(reason(encodeMessage({ type: 'deflated', bytes: bomb }))).toBe(`deflated: inflates past ${MAX_MESSAGE_BYTES} bytes`);
   });
 });
 

@@ -8,8 +8,8 @@
 // a time, in order. Reconnecting is the caller's job (see backoff.ts).
 import { isSealFrame } from '../core/index.js';
 import {
-  ChunkAssembler, decodeMessage, encodeFrames, MAX_AUTHORS, MAX_FRAME_BYTES, MAX_HEADS, MAX_OPS_PER_MESSAGE,
-  opsMessageSize, varintSize, type SyncMessage,
+  ChunkAssembler, decodeMessage, encodeMessage, encodeOps, FEATURE_DEFLATE, MAX_AUTHORS, MAX_FRAME_BYTES, MAX_HEADS,
+  MAX_OPS_PER_MESSAGE, messageFrames, opsMessageSize, varintSize, type DecodedMessage, type SyncMessage,
 } from '../protocol/sync-messages.js';
 import type { SyncHost } from './sync-host.js';
 import { Listeners, TransportClosedError, type Transport } from './transport.js';
@@ -42,6 +42,11 @@ export interface SessionStats {
   /** Ops waiting to be handed to the transport (catch-up, answers and live). */
   readonly queued: number;
   readonly badFrames: number;
+  /** Bytes of the frames handed to the transport, and received from it (deflated messages as sent, SYNC19). */
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  /** The peer said it reads deflated messages (`caps`, SYNC19): `ops` messages go to it deflated. */
+  readonly deflate: boolean;
   readonly lastBadReason?: string;
   readonly wantsInFlight: number;
   readonly state: SessionState;
@@ -66,6 +71,8 @@ export interface SyncSessionOptions {
   readonly maxWantsInFlight?: number;
   /** Ops queued to answer wants, at most; further wants are ignored until they drain (default 4096). */
   readonly maxAnswerOps?: number;
+  /** Sends `caps` before the hello (SYNC19; default true). False sends none, as a version-1 peer: then no deflated message comes. */
+  readonly caps?: boolean;
 }
 
 /**
@@ -85,6 +92,8 @@ export class SyncSession {
   private state: SessionState = 'connecting';
   private closeReason: string | undefined;
   private readonly opts: Required<Omit<SyncSessionOptions, 'name'>> & { name?: string };
+  /** The features of the peer's `caps` (SYNC19); undefined until it sends one (a version-1 peer never does). */
+  private peerFeatures: number | undefined;
   private readonly assembler = new ChunkAssembler();
   private readonly stateListeners = new Listeners<[SessionState, string | undefined]>();
   private readonly presenceListeners = new Listeners<[{ name: string; state: string }]>();
@@ -111,7 +120,7 @@ export class SyncSession {
   private readonly wanted = new Set<string>();
   /** The version vector this side's hello sent: what the peer's catch-up is measured against (SYNC16). */
   private sentVector: Record<string, number> = Object.create(null) as Record<string, number>;
-  private counts = { sent: 0, received: 0, expected: 0, badFrames: 0 };
+  private counts = { sent: 0, received: 0, expected: 0, badFrames: 0, bytesSent: 0, bytesReceived: 0 };
   /** The catch-up's percent last reported to onProgress listeners. */
   private percent = 0;
   private lastBadReason: string | undefined;
@@ -125,6 +134,7 @@ export class SyncSession {
       maxBadFrames: options.maxBadFrames ?? 8,
       maxWantsInFlight: options.maxWantsInFlight ?? 4096,
       maxAnswerOps: options.maxAnswerOps ?? 4096,
+      caps: options.caps ?? true,
     };
   }
 
@@ -153,6 +163,8 @@ export class SyncSession {
     const vv = Object.entries(this.host.versionVector()).slice(0, MAX_AUTHORS);
     for (const [author, seq] of vv) this.sentVector[author] = seq;
     const name = this.opts.name;
+    // SYNC19: what this side reads, just before the hello (a version-1 peer counts it as one bad frame and goes on).
+    if (this.opts.caps) this.send({ type: 'caps', features: FEATURE_DEFLATE });
     this.send({ type: 'hello', replicaId: this.host.replicaId, ...(name === undefined ? {} : { name }), versionVector: vv, heads: this.host.heads().slice(0, MAX_HEADS) });
     this.helloSent = true;
     this.pump(); // live ops queued while the hello waited
@@ -169,6 +181,7 @@ export class SyncSession {
       queued: this.stream.length - this.streamPos + this.live.length,
       wantsInFlight: this.wanted.size,
       state: this.state,
+      deflate: this.deflate(),
       held: this.started && !this.helloSent && !this.isClosed(),
       ...(this.lastBadReason === undefined ? {} : { lastBadReason: this.lastBadReason }),
       ...(this.closeReason === undefined ? {} : { closeReason: this.closeReason }),
@@ -224,14 +237,21 @@ export class SyncSession {
 
   private onFrame(frame: Uint8Array): void {
     if (this.isClosed()) return;
+    this.counts.bytesReceived += frame.length;
     const d = decodeMessage(frame);
     if (!d.ok) { this.bad(d.reason); return; }
-    let msg: SyncMessage | undefined = d.msg;
+    let msg: DecodedMessage | undefined = d.msg;
     if (msg.type === 'chunk') {
       const r = this.assembler.push(msg);
       if (!r.ok) { this.bad(r.reason); return; }
       msg = r.msg;
       if (!msg) return;
+    }
+    if (msg.type === 'caps') {
+      // SYNC19: once, before the hello; read at arrival, so the hello's catch-up is sent as the peer reads it.
+      if (this.helloReceived || this.peerFeatures !== undefined) { this.bad(this.helloReceived ? 'caps after hello' : 'second caps'); return; }
+      this.peerFeatures = msg.features;
+      return;
     }
     if (!this.helloReceived && msg.type !== 'hello' && msg.type !== 'bye') { this.bad(`${msg.type} before hello`); return; }
     if (this.helloReceived && msg.type === 'hello') { this.bad('second hello'); return; }
@@ -249,7 +269,7 @@ export class SyncSession {
     if (this.counts.badFrames >= this.opts.maxBadFrames) this.close(`too many bad frames (last: ${reason})`);
   }
 
-  private async handle(msg: Exclude<SyncMessage, { type: 'chunk' }>): Promise<void> {
+  private async handle(msg: Exclude<DecodedMessage, { type: 'chunk' | 'caps' }>): Promise<void> {
     if (this.isClosed()) return;
     switch (msg.type) {
       case 'hello': {
@@ -386,13 +406,23 @@ export class SyncSession {
   private sendOps(ops: Uint8Array[]): void {
     if (opsMessageSize(ops.map((o) => o.length)) > STREAM_MESSAGE_BYTES && ops.length > 1) throw new Error('packing bug');
     this.counts.sent += opsAmong(ops);
-    this.send({ type: 'ops', ops });
+    this.sendEncoded(encodeOps({ type: 'ops', ops }, this.deflate()));
+  }
+
+  /** Whether the peer reads deflated messages (its `caps`, SYNC19). */
+  private deflate(): boolean {
+    return ((this.peerFeatures ?? 0) & FEATURE_DEFLATE) !== 0;
   }
 
   private send(msg: SyncMessage): void {
     if (this.isClosed() || this.transport.closed) return;
+    this.sendEncoded(encodeMessage(msg));
+  }
+
+  private sendEncoded(whole: Uint8Array): void {
+    if (this.isClosed() || this.transport.closed) return;
     try {
-      for (const f of encodeFrames(msg, this.msgId)) this.transport.send(f);
+      for (const f of messageFrames(whole, this.msgId)) { this.transport.send(f); this.counts.bytesSent += f.length; }
       this.msgId = (this.msgId + 1) >>> 0;
     } catch (e) {
       if (e instanceof TransportClosedError) this.ended('transport closed');

@@ -1,7 +1,7 @@
 // Unit tests of the sync session over MemoryTransport (docs/SPEC.md).
 import { describe, expect, test } from 'vitest';
 import { Document, keyPairFromSeed, ROOT, type KeyPair, type LocalAction } from '../../src/core/index.js';
-import { encodeMessage, MAX_FRAME_BYTES } from '../../src/protocol/sync-messages.js';
+import { decodeMessage, encodeMessage, MAX_FRAME_BYTES } from '../../src/protocol/sync-messages.js';
 import { createMemoryPair, type MemoryTransport } from '../../src/sync/memory-transport.js';
 import { progressPercent, SyncSession, type SessionState, type SyncSessionOptions } from '../../src/sync/sync-session.js';
 import { DocumentHost, memoVerifier } from './document-host.js';
@@ -119,6 +119,84 @@ describe('sync session', () => {
     expect(l.sa.stats().queued).toBeGreaterThan(0); // the rest waits for the drain
     await settle([l]);
     expect(b.opIds()).toEqual(a.opIds());
+  });
+
+  /** The message types (byte 1) of the frames a transport sends. */
+  function frameTypes(t: MemoryTransport): number[] {
+    const types: number[] = [];
+    const send = t.send.bind(t);
+    t.send = (f) => { types.push(f[1]!); send(f); };
+    return types;
+  }
+
+  test('[SYNC19] peers that both send caps stream the catch-up deflated; the other side gets the same ops', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    for (let i = 0; i < 300; i++) a.change(set(`story${i % 40}`, `a title that repeats a lot, ${i % 7}`));
+    const [ta, tb] = createMemoryPair('a', 'b', { manual: true });
+    const l = { ta, tb, sa: new SyncSession(a, ta), sb: new SyncSession(b, tb) };
+    const fromA = frameTypes(l.ta);
+    const fromB = frameTypes(l.tb);
+    l.sa.start();
+    l.sb.start();
+    await settle([l]);
+    expect(b.opIds()).toEqual(a.opIds());
+    expect(b.doc.stateHash()).toBe(a.doc.stateHash());
+    expect(fromA[0]).toBe(8); // caps, then hello
+    expect(fromA[1]).toBe(1);
+    expect(fromB.slice(0, 2)).toEqual([8, 1]);
+    expect(fromA.filter((t) => t === 9 || t === 7).length).toBeGreaterThan(0); // deflated (chunked when > 16 KiB)
+    expect(fromA).not.toContain(2); // no plain ops message: every one was ≥ 1 KiB and deflated smaller
+    const raw = a.doc.log().reduce((n, op) => n + op.bytes.length, 0);
+    expect(l.sa.stats()).toMatchObject({ sent: 300, deflate: true, badFrames: 0 });
+    expect(l.sa.stats().bytesSent).toBeLessThan(raw * 0.7); // ~62 %: a signature and two ids per op do not deflate
+    expect(l.sb.stats()).toMatchObject({ received: 300, badFrames: 0, bytesReceived: l.sa.stats().bytesSent });
+    // A live edit of a few ops is smaller than MIN_DEFLATE_BYTES: it goes as it is.
+    fromA.length = 0;
+    a.change(set('late', 'z'));
+    await settle([l]);
+    expect(fromA).toEqual([2]);
+    expect(b.doc.toJson()).toMatchObject({ late: 'z' });
+  });
+
+  test('[SYNC19] a peer that sends no caps (version 1) never gets a deflated message; one that gets caps it cannot read counts one bad frame', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    for (let i = 0; i < 300; i++) a.change(set(`story${i % 40}`, `a title that repeats a lot, ${i % 7}`));
+    const [ta, tb] = createMemoryPair('a', 'b', { manual: true });
+    const sa = new SyncSession(a, ta);
+    const sb = new SyncSession(b, tb, { caps: false });
+    const fromA = frameTypes(ta);
+    const fromB = frameTypes(tb);
+    sa.start();
+    sb.start();
+    await settle([{ ta, tb, sa, sb }]);
+    expect(b.opIds()).toEqual(a.opIds());
+    expect(fromB).not.toContain(8);
+    expect(fromA).not.toContain(9);
+    expect(sa.stats()).toMatchObject({ deflate: false, badFrames: 0 });
+    // A version-1 decoder reads the caps frame as an unknown type: a bad frame, the session goes on (SYNC11).
+    const caps = encodeMessage({ type: 'caps', features: 1 });
+    expect(decodeMessage(caps).ok).toBe(true);
+    const v1 = caps.slice();
+    v1[1] = 99; // what "unknown message type" looks like to any decoder
+    expect(decodeMessage(v1)).toEqual({ ok: false, reason: 'unknown message type 99' });
+  });
+
+  test('[SYNC19] caps after the hello, or a second caps, is a bad frame; unknown feature bits are ignored', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    const [ta, tb] = createMemoryPair('a', 'b', { manual: true });
+    const sa = new SyncSession(a, ta);
+    sa.start();
+    tb.send(encodeMessage({ type: 'caps', features: 1 | 2 | 64 }));
+    tb.send(encodeMessage({ type: 'caps', features: 1 }));
+    tb.send(encodeMessage({ type: 'hello', replicaId: 'b', versionVector: [], heads: [] }));
+    tb.send(encodeMessage({ type: 'caps', features: 1 }));
+    tb.flush();
+    await sa.idle();
+    expect(sa.stats()).toMatchObject({ badFrames: 2, lastBadReason: 'caps after hello', deflate: true, state: 'syncing' });
+    void b;
   });
 
   test('[SYNC16] the catch-up\'s size comes from the peer\'s hello; progress is reported at each new percent while syncing', async () => {
