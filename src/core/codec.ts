@@ -210,7 +210,18 @@ class NamedOps {
   readonly at: number[] = [];
   readonly ids: string[] = [];
   outside = false;
+  /**
+   * The op's own action ids as references name them, one string each: a
+   * story's creation names its map in most of its ~15 actions, and one
+   * string is hashed once by every Map that looks it up, and compared by
+   * pointer by the state's and the board index's same-container shortcuts.
+   */
+  private readonly selfIds: (string | undefined)[] = [];
   constructor(private readonly b: Uint8Array) {}
+
+  self(id: string, index: number): string {
+    return this.selfIds[index] ??= actionObjId(id, index);
+  }
 
   add(at: number, id: string): void {
     this.at.push(at);
@@ -246,7 +257,7 @@ function readRef(r: Reader, id: string, zero: string, selfLimit: number, named: 
   if (tag === 2) {
     const index = r.uvarint();
     if (index >= selfLimit) throw new Fail('self ref must name an earlier action');
-    return actionObjId(id, index);
+    return named.self(id, index);
   }
   throw new Fail(`unknown ref tag ${tag}`);
 }

@@ -237,9 +237,10 @@ export class DocState {
       if (!refsChecked && (!isCausal(op, a.obj) || (second !== undefined && !isCausal(op, second)))) {
         return `action ${i} refers to an op outside its dependencies`;
       }
-      // The Map directly (a method call here is not inlined: check is large); what this op made before the
-      // restored table, which finds its new ids only after a lookup of this op's id among the restored ops.
-      const target: Pending | undefined = this.containers.map.get(a.obj) ?? newContainers?.get(a.obj)
+      // What this op made first: a creation's actions name its own new containers, a small map's hit
+      // where the whole table's would miss (and a restored table's would first look for this op's id
+      // among the restored ops). Then the table's Map directly (a method call here is not inlined: check is large).
+      const target: Pending | undefined = newContainers?.get(a.obj) ?? this.containers.map.get(a.obj)
         ?? (this.containers.undecoded === 0 ? undefined : this.containers.get(a.obj)) ?? pending?.containers.get(a.obj);
       if (target === undefined) return `action ${i}: unknown container`;
       if (a.type === 'set') {
@@ -282,11 +283,16 @@ export class DocState {
     // One stamp for the whole op, its index moved along: maps and lists copy it.
     const stamp = { lamport: op.lamport, author: op.author, op: op.id, index: 0 };
     const actions = op.actions;
+    // Consecutive actions on one container (a creation's fields) look it up once.
+    let lastObj: ObjId | undefined;
+    let lastTarget: Container | undefined;
     for (let i = 0; i < actions.length; i++) {
       const a = actions[i]!;
       stamp.index = i;
       // Checked first: a restored container it names was decoded by check, or made by an earlier action of this op.
-      const target = this.containers.map.get(a.obj) ?? this.containers.get(a.obj)!;
+      const target = a.obj === lastObj ? lastTarget! : this.containers.map.get(a.obj) ?? this.containers.get(a.obj)!;
+      lastObj = a.obj;
+      lastTarget = target;
       if (a.type === 'set') {
         (target as MapContainer).map.set(a.key, a.value, stamp);
         if (isContainerValue(a.value)) this.create(actionObjId(op.id, i), a.value.make, target);
