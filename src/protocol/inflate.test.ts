@@ -1,7 +1,6 @@
-// The capped raw-DEFLATE decoder (SYNC19): what zlib and fflate encode, it
+// The capped raw-DEFLATE decoder (SYNC19): what zlib and CompressionStream encode, it
 // decodes byte for byte; a bomb stops at the cap; hostile bytes get a reason.
 import { constants, deflateRawSync } from 'node:zlib';
-import { deflateSync } from 'fflate';
 import { describe, expect, test } from 'vitest';
 import { inflateRaw } from './inflate.js';
 
@@ -49,12 +48,11 @@ describe('inflateRaw', () => {
     }
   });
 
-  test('[SYNC19] decodes what fflate writes (the encoder the sessions use)', () => {
-    for (const level of [1, 6] as const) {
-      const input = sample(9, 128 * 1024);
-      const r = inflateRaw(deflateSync(input, { level }), MAX);
-      expect(r.ok && Buffer.from(r.bytes).equals(Buffer.from(input))).toBe(true);
-    }
+  test('[SYNC19] decodes what CompressionStream writes (the encoder the sessions use)', async () => {
+    const input = sample(9, 128 * 1024);
+    const deflated = new Uint8Array(await new Response(new Blob([input as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer());
+    const r = inflateRaw(deflated, MAX);
+    expect(r.ok && Buffer.from(r.bytes).equals(Buffer.from(input))).toBe(true);
   });
 
   test('[SYNC19] stops at the cap: a bomb of 100 MB of zeros fails with a reason, without decoding it all', () => {

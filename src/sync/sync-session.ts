@@ -8,8 +8,9 @@
 // a time, in order. Reconnecting is the caller's job (see backoff.ts).
 import { isSealFrame } from '../core/index.js';
 import {
-  ChunkAssembler, decodeMessage, encodeMessage, encodeOps, FEATURE_DEFLATE, MAX_AUTHORS, MAX_FRAME_BYTES, MAX_HEADS,
-  MAX_OPS_PER_MESSAGE, messageFrames, opsMessageSize, varintSize, type DecodedMessage, type SyncMessage,
+  canDeflate, ChunkAssembler, decodeMessage, deflateMessage, encodeMessage, FEATURE_DEFLATE, MAX_AUTHORS, MAX_FRAME_BYTES,
+  MAX_HEADS, MAX_OPS_PER_MESSAGE, messageFrames, MIN_DEFLATE_BYTES, opsMessageSize, varintSize, type DecodedMessage,
+  type SyncMessage,
 } from '../protocol/sync-messages.js';
 import type { SyncHost } from './sync-host.js';
 import { Listeners, TransportClosedError, type Transport } from './transport.js';
@@ -87,6 +88,9 @@ const MAX_RECEIVING = 8;
 
 const WANT_BATCH = 400; // 400 × 32 bytes keeps a want message inside one 16 KiB frame
 
+/** An encoded message waiting to be handed to the transport: `bytes` is unset while it is being deflated. */
+interface Outgoing { bytes: Uint8Array | undefined; readonly size: number }
+
 export class SyncSession {
   readonly peerId: string;
   private state: SessionState = 'connecting';
@@ -109,6 +113,14 @@ export class SyncSession {
   private pendingHeads = false;
   private live: Uint8Array[] = [];
   private pumping = false;
+  /**
+   * Messages behind one being deflated (SYNC19), in send order: a message
+   * goes to the transport only after every message sent before it.
+   */
+  private outgoing: Outgoing[] = [];
+  /** Bytes of the messages being deflated, before deflating: they count toward the high-water mark. */
+  private deflatingBytes = 0;
+  private deflating: Promise<void>[] = [];
   // progress
   private started = false;
   private helloSent = false;
@@ -222,13 +234,15 @@ export class SyncSession {
       tail = this.inbox;
       await tail;
       await Promise.all(this.receiving);
-    } while (tail !== this.inbox || this.receiving.length > 0);
+      await Promise.all(this.deflating);
+    } while (tail !== this.inbox || this.receiving.length > 0 || this.deflating.length > 0);
   }
 
   /** Says bye and closes the transport. Idempotent. */
   close(reason = 'closed'): void {
     if (this.isClosed()) return;
-    this.send({ type: 'bye', reason: reason.slice(0, 200) });
+    // Ahead of anything still being deflated: that is dropped with the session.
+    this.writeFrames(encodeMessage({ type: 'bye', reason: reason.slice(0, 200) }));
     this.transport.close(reason);
     this.ended(reason);
   }
@@ -363,7 +377,7 @@ export class SyncSession {
     if (this.pumping || this.isClosed() || !this.helloSent) return;
     this.pumping = true;
     try {
-      while (!this.isClosed() && this.transport.bufferedAmount < this.opts.highWaterBytes) {
+      while (!this.isClosed() && this.transport.bufferedAmount + this.deflatingBytes < this.opts.highWaterBytes) {
         if (this.streamPos < this.stream.length) {
           const batch = this.take(this.stream, this.streamPos);
           this.streamPos += batch.length;
@@ -393,7 +407,7 @@ export class SyncSession {
     const out: Uint8Array[] = [];
     let size = 2 + 2;
     // As large as the room left under the high-water mark allows (at least a frame).
-    const budget = Math.min(STREAM_MESSAGE_BYTES, Math.max(MAX_FRAME_BYTES, this.opts.highWaterBytes - this.transport.bufferedAmount));
+    const budget = Math.min(STREAM_MESSAGE_BYTES, Math.max(MAX_FRAME_BYTES, this.opts.highWaterBytes - this.transport.bufferedAmount - this.deflatingBytes));
     for (let i = from; i < list.length && out.length < MAX_OPS_PER_MESSAGE; i++) {
       const add = varintSize(list[i]!.length) + list[i]!.length;
       if (out.length > 0 && size + add > budget) break;
@@ -406,7 +420,23 @@ export class SyncSession {
   private sendOps(ops: Uint8Array[]): void {
     if (opsMessageSize(ops.map((o) => o.length)) > STREAM_MESSAGE_BYTES && ops.length > 1) throw new Error('packing bug');
     this.counts.sent += opsAmong(ops);
-    this.sendEncoded(encodeOps({ type: 'ops', ops }, this.deflate()));
+    const whole = encodeMessage({ type: 'ops', ops });
+    if (canDeflate && this.deflate() && whole.length >= MIN_DEFLATE_BYTES) this.sendDeflated(whole);
+    else this.sendEncoded(whole);
+  }
+
+  /** Sends an encoded `ops` message deflated (SYNC19), in its turn: later messages wait for it. */
+  private sendDeflated(whole: Uint8Array): void {
+    const item: Outgoing = { bytes: undefined, size: whole.length };
+    this.outgoing.push(item);
+    this.deflatingBytes += item.size;
+    const done = deflateMessage(whole).then((bytes) => { item.bytes = bytes; }, () => { item.bytes = whole; }).then(() => {
+      this.deflatingBytes -= item.size;
+      this.deflating.splice(this.deflating.indexOf(done), 1);
+      this.flushOutgoing();
+      this.pump();
+    });
+    this.deflating.push(done);
   }
 
   /** Whether the peer reads deflated messages (its `caps`, SYNC19). */
@@ -419,7 +449,18 @@ export class SyncSession {
     this.sendEncoded(encodeMessage(msg));
   }
 
+  /** Sends an encoded message now, or behind the messages still being deflated. */
   private sendEncoded(whole: Uint8Array): void {
+    if (this.outgoing.length === 0) this.writeFrames(whole);
+    else this.outgoing.push({ bytes: whole, size: whole.length });
+  }
+
+  /** Hands the waiting messages to the transport, in order, up to the first one still being deflated. */
+  private flushOutgoing(): void {
+    while (this.outgoing.length > 0 && this.outgoing[0]!.bytes !== undefined) this.writeFrames(this.outgoing.shift()!.bytes!);
+  }
+
+  private writeFrames(whole: Uint8Array): void {
     if (this.isClosed() || this.transport.closed) return;
     try {
       for (const f of messageFrames(whole, this.msgId)) { this.transport.send(f); this.counts.bytesSent += f.length; }
@@ -451,6 +492,7 @@ export class SyncSession {
     this.stream = [];
     this.streamPos = 0;
     this.live = [];
+    this.outgoing = [];
     this.wanted.clear();
     this.setState('closed', this.closeReason);
   }

@@ -210,7 +210,7 @@ describe('board model', () => {
 
   test('[UI18][SYNC16] the catch-up in progress sums the sessions still syncing, never past what they announced', () => {
     const row = (id: string, name: string, state: SessionRow['state'], received: number, expected: number): SessionRow =>
-      ({ id, name, via: 'webrtc', frames: 'worker', state, sent: 0, received, expected, held: false, queued: 0 });
+      ({ id, name, via: 'webrtc', frames: 'worker', state, sent: 0, received, expected, held: false, queued: 0, bytesReceived: 0, bytesSent: 0, deflate: true });
     const status = (...sessions: SessionRow[]) => sessions;
     expect(syncProgress(undefined)).toBeNull();
     // Live, or syncing with nothing announced (the peer had nothing we lacked): nothing to show.

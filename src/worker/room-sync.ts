@@ -25,6 +25,10 @@ export interface SessionRow {
   /** Its hello waits for another peer's catch-up (SYNC17). */
   readonly held: boolean;
   readonly queued: number;
+  /** Frame bytes received and sent; `deflate`: the peer reads deflated messages, so ops go to it deflated (SYNC19). */
+  readonly bytesReceived: number;
+  readonly bytesSent: number;
+  readonly deflate: boolean;
 }
 
 export interface RoomSyncOptions {
@@ -96,6 +100,7 @@ export class RoomSync {
       rows.push({
         id: key.slice(key.indexOf(':') + 1), name: stats.peerName ?? '', via: live.via, frames: live.frames, state: live.state,
         sent: stats.sent, received: stats.received, expected: stats.expected, held: stats.held, queued: stats.queued,
+        bytesReceived: stats.bytesReceived, bytesSent: stats.bytesSent, deflate: stats.deflate,
       });
     }
     return rows.sort((a, b) => (a.name + a.id < b.name + b.id ? -1 : 1));

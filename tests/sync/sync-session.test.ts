@@ -147,6 +147,8 @@ describe('sync session', () => {
     expect(fromB.slice(0, 2)).toEqual([8, 1]);
     expect(fromA.filter((t) => t === 9 || t === 7).length).toBeGreaterThan(0); // deflated (chunked when > 16 KiB)
     expect(fromA).not.toContain(2); // no plain ops message: every one was ≥ 1 KiB and deflated smaller
+    // Deflating is asynchronous; what is sent after a message waits for it: the heads come after every ops frame.
+    expect(Math.max(fromA.lastIndexOf(9), fromA.lastIndexOf(7))).toBeLessThan(fromA.indexOf(4));
     const raw = a.doc.log().reduce((n, op) => n + op.bytes.length, 0);
     expect(l.sa.stats()).toMatchObject({ sent: 300, deflate: true, badFrames: 0 });
     expect(l.sa.stats().bytesSent).toBeLessThan(raw * 0.7); // ~62 %: a signature and two ids per op do not deflate
@@ -157,6 +159,27 @@ describe('sync session', () => {
     await settle([l]);
     expect(fromA).toEqual([2]);
     expect(b.doc.toJson()).toMatchObject({ late: 'z' });
+  });
+
+  test('[SYNC19][SYNC12] a session closed while a message is being deflated says bye at once and sends nothing after', async () => {
+    const a = host('a', 1);
+    const b = host('b', 2);
+    for (let i = 0; i < 300; i++) a.change(set(`story${i % 40}`, `a title that repeats a lot, ${i % 7}`));
+    const [ta, tb] = createMemoryPair('a', 'b', { manual: true });
+    const sa = new SyncSession(a, ta);
+    const sb = new SyncSession(b, tb);
+    const fromA = frameTypes(ta);
+    sa.start();
+    sb.start();
+    tb.flush(); // b's caps and hello reach a: its catch-up goes to the deflater
+    for (let i = 0; i < 100 && sa.stats().sent === 0; i++) await Promise.resolve();
+    expect(sa.stats().sent).toBeGreaterThan(0); // counted as the ops message goes to the deflater
+    expect(fromA).toEqual([8, 1]);
+    sa.close('leaving');
+    await sa.idle();
+    expect(fromA).toEqual([8, 1, 6]); // caps, hello, bye: the deflated catch-up was dropped
+    ta.flush();
+    expect(sb.stats()).toMatchObject({ state: 'closed', closeReason: 'peer said bye: leaving' });
   });
 
   test('[SYNC19] a peer that sends no caps (version 1) never gets a deflated message; one that gets caps it cannot read counts one bad frame', async () => {

@@ -114,6 +114,13 @@ test('[SYNC2][SYNC4][SYNC16][SYNC18][REPL17] a third profile joining late catche
     expect(seals.verified).toBeLessThanOrEqual(2 * runs);
     expect(seals.opsSealed).toBe(backup.ops);
   }
+  // SYNC19: every session said it reads deflated messages, and C's catch-up came deflated, well under its ops' size.
+  const rows = (await c.evaluate(() => window.sync.sync())).sessions.filter((r) => r.via === 'webrtc');
+  expect(rows.length).toBe(2);
+  expect(rows.every((r) => r.deflate)).toBe(true);
+  const wire = rows.reduce((n, r) => n + r.bytesReceived, 0);
+  console.log(`[measure] C received ${wire} frame bytes for ${backup.ops} ops of ${backup.file.length} bytes in the backup`);
+  expect(wire).toBeLessThan(backup.file.length * 0.6);
 });
 
 test('[CORE10] a purge propagates and stays purged', async ({ browser }) => {
