@@ -217,6 +217,8 @@ export class ReplicaClient {
   newStoryId(): Promise<string> { return this.api.newStoryId(); }
   history(storyId: string): Promise<HistoryEntry[]> { return this.api.history(storyId); }
   dump(): Promise<ReplicaDump> { return this.api.dump(); }
+  /** Writes the snapshot and the cached view now when they are due (benches: a room's holder has long written them). */
+  writeSnapshot(): Promise<'written' | 'not needed' | 'not yet' | 'blocked'> { return this.api.writeSnapshot(); }
   exportLog(): Promise<Uint8Array> { return this.api.exportLog(); }
   importLog(file: Uint8Array): Promise<ImportReport> { return this.api.importLog(transfer(file, [file.buffer as ArrayBuffer])); }
   retryPersist(): Promise<void> { return this.api.retryPersist(); }

@@ -85,6 +85,8 @@ export interface WorkerApi {
   newStoryId(): Promise<string>;
   history(storyId: string): Promise<HistoryEntry[]>;
   dump(): Promise<ReplicaDump>;
+  /** Writes the derived snapshot and the cached view now when they are due (REPL12, REPL15): before a planned close, and benches. */
+  writeSnapshot(): Promise<'written' | 'not needed' | 'not yet' | 'blocked'>;
   exportLog(): Promise<Uint8Array>;
   importLog(file: Uint8Array): Promise<ImportReport>;
   retryPersist(): Promise<void>;
@@ -289,6 +291,7 @@ export function createWorkerApi(options: { readonly firstPart?: number; readonly
     async newStoryId() { return (await ready()).newStoryId(); },
     async history(storyId) { return (await ready()).history(storyId); },
     async dump() { return (await ready()).dump(); },
+    async writeSnapshot() { return (await ready()).writeSnapshot(); },
     async exportLog() { return (await ready()).exportLog(); },
     async importLog(file) { return (await ready()).importLog(file); },
     async retryPersist() { (await ready()).retryPersist(); },

@@ -26,6 +26,8 @@ interface Harness {
   waitForOps(n: number): Promise<number>;
   /** Waits until at least n ops are written to IndexedDB and none is pending; resolves with ms since the call. */
   waitForPersisted(n: number): Promise<number>;
+  /** Writes the snapshot and the cached view now when they are due. */
+  writeSnapshot(): Promise<string>;
   /** Every catch-up progress the page was sent (SYNC16): per update, the syncing sessions' received of expected. */
   progress(): { received: number; expected: number }[][];
 }
@@ -112,6 +114,7 @@ window.sync = {
   setOnline(online) { return client.setOnline(online); },
   async ingestStats() { return (await client.dump()).ingest; },
   async seals() { return (await client.dump()).seals; },
+  writeSnapshot() { return client.writeSnapshot(); },
   waitForPersisted(n) {
     const t0 = performance.now();
     if (persisted >= n && persistPending === 0) return Promise.resolve(0);
