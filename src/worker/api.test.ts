@@ -140,14 +140,18 @@ test('[REPL15] a page that shows the cached whole board gets only the changes si
   expect((await firstBoard(again, other.ok ? other.upTo + 1 : 0)).full.full).toBe(true);
 });
 
-test('[UI10] a batch with more transition events than the feed keeps sends the page only the last FEED_LIMIT', async () => {
+test('[UI10] a batch with more transition events than the feed keeps sends the page only the last FEED_LIMIT, ahead of the patch that shows them', async () => {
   const api = createWorkerApi();
   await api.open({ roomId: 'room-api-events', create: true, name: 'Ada' });
   const { port1, port2 } = new MessageChannel();
   // The import below is one batch: its events come in one message.
+  const kinds: string[] = [];
   const imported = new Promise<BoardEvent[]>((resolve) => {
+    let events: BoardEvent[] | undefined;
     port1.onmessage = (e: MessageEvent<SubscriberMessage>) => {
-      if (e.data.kind === 'events' && e.data.value.some((x) => x.type === 'created')) resolve(e.data.value);
+      kinds.push(e.data.kind);
+      if (e.data.kind === 'events' && e.data.value.some((x) => x.type === 'created')) events = e.data.value;
+      if (e.data.kind === 'board' && events !== undefined) resolve(events);
     };
   });
   await api.subscribe(port2);
@@ -157,6 +161,8 @@ test('[UI10] a batch with more transition events than the feed keeps sends the p
   const events = await imported;
   port1.close(); port2.close();
   expect(events).toHaveLength(FEED_LIMIT);
+  expect(kinds.filter((k) => k === 'events')).toHaveLength(1); // one message, right before the board patch
+  expect(kinds[kinds.indexOf('events') + 1]).toBe('board');
   const created = events.filter((e) => e.type === 'created').map((e) => e.storyId);
   // The newest events: the last stories of the backup, not the first.
   const { full } = await firstBoard(api);

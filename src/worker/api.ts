@@ -256,9 +256,19 @@ export function createWorkerApi(options: { readonly firstPart?: number; readonly
     async subscribe(port, have) {
       const r = await ready();
       const send = (m: SubscriberMessage) => port.postMessage(m);
-      r.onBoard((value) => send({ kind: 'board', value }));
-      // The page keeps the last FEED_LIMIT events: a catch-up's batches of thousands are not cloned to it whole.
-      r.onEvents((value) => send({ kind: 'events', value: value.length > FEED_LIMIT ? value.slice(-FEED_LIMIT) : value }));
+      // Events go just ahead of the board patch that shows them, the last FEED_LIMIT at most (what the page
+      // keeps): the replica coalesces a catch-up's patches (every 16–128 ms), so the events of the batches
+      // in between are cloned to the page once, not batch by batch.
+      let events: BoardEvent[] = [];
+      r.onEvents((value) => {
+        for (const e of value) events.push(e);
+        if (events.length > 2 * FEED_LIMIT) events = events.slice(-FEED_LIMIT);
+      });
+      r.onBoard((value) => {
+        if (events.length > 0) send({ kind: 'events', value: events.length > FEED_LIMIT ? events.slice(-FEED_LIMIT) : events });
+        events = [];
+        send({ kind: 'board', value });
+      });
       r.onStatus((value) => send({ kind: 'status', value }));
       sync?.onChange((value) => send({ kind: 'sessions', value }));
       const board = viewBoard;
