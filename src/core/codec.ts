@@ -160,6 +160,38 @@ export type DecodeResult = { readonly ok: true; readonly op: Op } | { readonly o
 
 class Fail { constructor(readonly reason: string) {} }
 
+/**
+ * Short ASCII strings decoded before (a board's field names, stages and kinds,
+ * in nearly every op), by their bytes: a hit is the same string again, not
+ * decoded, allocated and then hashed again by every Map that looks it up. A
+ * slot keeps the last string that hashed to it; a miss decodes as usual.
+ */
+const INTERN_MAX_BYTES = 24;
+const internSlots: (string | undefined)[] = new Array<string | undefined>(1024);
+
+function internedAscii(b: Uint8Array, start: number, len: number): string | undefined {
+  let h = 0x811c9dc5 ^ len;
+  for (let i = start; i < start + len; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) return undefined;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  const slot = (h >>> 0) % 1024;
+  const known = internSlots[slot];
+  if (known !== undefined && known.length === len) {
+    let i = 0;
+    while (i < len && known.charCodeAt(i) === b[start + i]) i++;
+    if (i === len) return known;
+  }
+  const fresh = String.fromCharCode.apply(null, b.subarray(start, start + len) as unknown as number[]);
+  internSlots[slot] = fresh;
+  return fresh;
+}
+
+/** The author key of the op decoded last, and its hex: a catch-up streams an author's ops one after another. */
+const lastAuthorBytes = new Uint8Array(32);
+let lastAuthor: string | undefined;
+
 class Reader {
   pos = 0;
   constructor(private readonly b: Uint8Array, readonly end: number) {}
@@ -172,6 +204,20 @@ class Reader {
     const s = toHex(this.b.subarray(this.pos, this.pos + 32));
     this.pos += 32;
     return s;
+  }
+  /** An author key: the previous op's string again when the bytes are the same. */
+  author(): string {
+    if (this.pos + 32 > this.end) throw new Fail('truncated');
+    const b = this.b;
+    const at = this.pos;
+    let i = 0;
+    while (i < 32 && b[at + i] === lastAuthorBytes[i]) i++;
+    if (i < 32 || lastAuthor === undefined) {
+      lastAuthorBytes.set(b.subarray(at, at + 32));
+      lastAuthor = toHex(lastAuthorBytes);
+    }
+    this.pos += 32;
+    return lastAuthor;
   }
   uvarint(): number {
     let n = 0;
@@ -192,7 +238,7 @@ class Reader {
     const len = this.uvarint();
     if (len > max) throw new Fail(`string of ${len} bytes exceeds ${max}`);
     if (this.pos + len > this.end) throw new Fail('truncated');
-    const s = utf8Decode(this.b, this.pos, this.pos + len);
+    const s = (len <= INTERN_MAX_BYTES ? internedAscii(this.b, this.pos, len) : undefined) ?? utf8Decode(this.b, this.pos, this.pos + len);
     if (s === undefined) throw new Fail('invalid UTF-8');
     this.pos += len;
     return s;
@@ -300,7 +346,7 @@ export function decodeOp(bytes: unknown, trustedId?: string): DecodeResult {
   try {
     const version = r.byte();
     if (version !== FORMAT_VERSION) return { ok: false, reason: `unknown format version ${version}` };
-    const author = r.id();
+    const author = r.author();
     const seq = r.uvarint();
     const lamport = r.uvarint();
     if (seq < 1 || lamport < 1) return { ok: false, reason: 'seq and lamport start at 1' };
