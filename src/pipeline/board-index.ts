@@ -284,7 +284,10 @@ export class BoardIndex implements StoryLookup {
     for (const [elem, author] of touched) {
       const before = this.raws.get(elem)?.fields?.id;
       const after = this.reread(elem)?.fields?.id;
-      for (const id of [before, after]) if (id !== undefined) causes.set(id, { author, at });
+      if (before === undefined && after === undefined) continue;
+      const cause = { author, at };
+      if (before !== undefined) causes.set(before, cause);
+      if (after !== undefined) causes.set(after, cause);
     }
     return this.recompute(causes);
   }

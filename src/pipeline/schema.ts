@@ -132,25 +132,24 @@ export function validateOpForBoard(doc: Document, op: Op): string | undefined {
     const a = op.actions[i]!;
     const role = roleOf(a.obj);
     if (role === undefined) continue; // the core rejects unknown containers itself
-    const where = `action ${i}`;
     if (a.type === 'set') {
       const reason = checkSet(role, a.key, a.value);
-      if (reason !== undefined) return `${where}: ${role}.${a.key} ${reason}`;
+      if (reason !== undefined) return `action ${i}: ${role}.${a.key} ${reason}`;
       // A story's id is fixed by the op that creates it (PIPE12).
       if (role === 'story' && a.key === 'id') {
-        if (!createdStories.has(a.obj)) return `${where}: a story id cannot change`;
+        if (!createdStories.has(a.obj)) return `action ${i}: a story id cannot change`;
         storyIdSet.add(a.obj);
       }
       if (isMake(a.value)) created.set(actionObjId(op.id, i), childRole(role, a.value.make));
     } else if (a.type === 'ins') {
-      if (role !== 'stories' && role !== 'criteria') return `${where}: insert into ${role}`;
-      if (!isMake(a.value) || a.value.make !== 'map') return `${where}: ${role} elements must be new maps`;
+      if (role !== 'stories' && role !== 'criteria') return `action ${i}: insert into ${role}`;
+      if (!isMake(a.value) || a.value.make !== 'map') return `action ${i}: ${role} elements must be new maps`;
       const id = actionObjId(op.id, i);
       const r = childRole(role, 'map');
       created.set(id, r);
       if (r === 'story') createdStories.add(id);
     } else if (role !== 'stories' && role !== 'criteria') {
-      return `${where}: delete from ${role}`;
+      return `action ${i}: delete from ${role}`;
     }
   }
   for (const s of createdStories) if (!storyIdSet.has(s)) return 'a new story must get its id in the op that creates it';
