@@ -13,6 +13,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { chromiumLaunchOptions } from '../../tests/e2e/support/browser.js';
+import { treeCpuByProcess } from '../proc-cpu.js';
 import { cachedBackup } from '../../tests/e2e/perf/board-perf.js';
 import { newRoom, openPeer, startSyncServer } from '../../tests/e2e/sync/sync-fixture.js';
 
@@ -53,30 +54,6 @@ function treeCpuMs(root: number): number {
   return total;
 }
 
-/** CPU ms per process of the tree under `root`, labelled by Chromium process type (for the breakdown). */
-function treeCpuByProcess(root: number): Map<number, { label: string; cpu: number }> {
-  const all = new Map<number, { ppid: number; cpu: number }>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      all.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) * 10 });
-    } catch { /* gone */ }
-  }
-  const out = new Map<number, { label: string; cpu: number }>();
-  const todo = [root];
-  while (todo.length > 0) {
-    const pid = todo.pop()!;
-    let cmd = '';
-    try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* gone */ }
-    const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? (pid === root ? 'node (bench, vite, relay)' : cmd.includes('chrom') ? 'browser' : 'other');
-    const sub = /--utility-sub-type=([a-zA-Z.]+)/.exec(cmd)?.[1];
-    out.set(pid, { label: sub ? `${type}:${sub}` : type, cpu: all.get(pid)?.cpu ?? 0 });
-    for (const [child, s] of all) if (s.ppid === pid) todo.push(child);
-  }
-  return out;
-}
 
 /** CPU ms per thread name of one process (Chromium names its threads: CrRendererMain, DedicatedWorker…). */
 function threadCpuMs(pid: number): Map<string, number> {

@@ -14,6 +14,7 @@ import { isSealFrame } from '../../src/core/index.js';
 import { decodeLogFile } from '../../src/protocol/log-file.js';
 import { cachedBackup } from '../../tests/e2e/perf/board-perf.js';
 import { chromiumLaunchOptions } from '../../tests/e2e/support/browser.js';
+import { treeCpuByProcess } from '../proc-cpu.js';
 
 const RUNS = Number(process.env.HUSKIES_FLOOR_RUNS ?? 3);
 const MESSAGE = 128 * 1024;
@@ -32,28 +33,6 @@ function framesOf(room: readonly Uint8Array[], deflate: boolean): Buffer[] {
   return out;
 }
 
-/** CPU ms of each process under the browser's, by Chromium process type. */
-function cpuByProcess(root: number): Map<string, number> {
-  const all = new Map<number, { ppid: number; cpu: number }>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      all.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) * 10 });
-    } catch { /* gone */ }
-  }
-  const out = new Map<string, number>();
-  const todo = [root];
-  while (todo.length > 0) {
-    const pid = todo.pop()!;
-    let cmd = '';
-    try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* gone */ }
-    out.set(`${/--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser'}:${pid}`, all.get(pid)?.cpu ?? 0);
-    for (const [child, s] of all) if (s.ppid === pid) todo.push(child);
-  }
-  return out;
-}
 
 function browserPid(): number {
   for (const d of readdirSync('/proc')) {
@@ -133,7 +112,7 @@ export async function run(): Promise<Record<string, number>> {
         let got = 0;
         dc.onmessage = (e) => { got += (e.data as ArrayBuffer).byteLength; if (got >= total) resolve(got); };
       }), bytes);
-      const c0 = cpuByProcess(root);
+      const c0 = treeCpuByProcess(root, 'browser');
       const t0 = performance.now();
       // A string: tsx names the functions it compiles (__name), which the page does not have.
       await a.evaluate(`new Promise((resolve) => {
@@ -148,13 +127,13 @@ export async function run(): Promise<Record<string, number>> {
       })`);
       await received;
       const ms = performance.now() - t0;
-      const c1 = cpuByProcess(root);
+      const c1 = treeCpuByProcess(root, 'browser');
       let cpu = 0;
       const parts: string[] = [];
-      for (const [k, v] of c1) {
-        const d = v - (c0.get(k) ?? 0);
+      for (const [pid, p] of c1) {
+        const d = p.cpu - (c0.get(pid)?.cpu ?? 0);
         cpu += d;
-        if (d > 20) parts.push(`${k.split(':')[0]} ${Math.round((d * 1000) / ops)}`);
+        if (d > 20) parts.push(`${p.label} ${Math.round((d * 1000) / ops)}`);
       }
       rates.push(ops / (ms / 1000));
       cpus.push((cpu * 1000) / ops);

@@ -2,28 +2,17 @@
 // decodes byte for byte; a bomb stops at the cap; hostile bytes get a reason.
 import { constants, deflateRawSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
+import { seededBytes } from '../../tests/support/manual-clock.js';
 import { inflateRaw } from './inflate.js';
-
-/** Seeded bytes: a mulberry32 stream (deterministic, STYLE). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Text-like input: words from a small vocabulary with random bytes between, as a board's ops are. */
 function sample(seed: number, size: number): Uint8Array {
-  const rnd = seeded(seed);
+  const random = seededBytes(seed);
   const words = ['title', 'description', 'stage', 'backlog', 'criteria', 'done', 'updatedAt', 'huskies', 'é✓'];
   const out: number[] = [];
   while (out.length < size) {
-    if (rnd() < 0.3) for (let i = 0; i < 8; i++) out.push(Math.floor(rnd() * 256));
-    else out.push(...new TextEncoder().encode(words[Math.floor(rnd() * words.length)]!));
+    if (random(1)[0]! < 77) out.push(...random(8)); // ~30 %: bytes that do not repeat
+    else out.push(...new TextEncoder().encode(words[random(1)[0]! % words.length]!));
   }
   return Uint8Array.from(out.slice(0, size));
 }
@@ -74,10 +63,10 @@ describe('inflateRaw', () => {
     }
     expect(inflateRaw(Uint8Array.from([0x07]), MAX)).toEqual({ ok: false, reason: 'deflated: reserved block type' });
     expect(inflateRaw(Uint8Array.from([0x01, 0x05, 0x00, 0x00, 0x00]), MAX)).toEqual({ ok: false, reason: 'deflated: stored block length does not match its complement' });
-    const rnd = seeded(5);
+    const random = seededBytes(5);
     let failed = 0;
     for (let i = 0; i < 2000; i++) {
-      const junk = Uint8Array.from({ length: 1 + Math.floor(rnd() * 64) }, () => Math.floor(rnd() * 256));
+      const junk = random(1 + (random(1)[0]! % 64));
       const r = inflateRaw(junk, 4096);
       if (!r.ok) { failed++; expect(r.reason).toMatch(/^deflated: /); }
     }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { deflateRawSync } from 'node:zlib';
+import { seededBytes } from '../../tests/support/manual-clock.js';
 import {
   ChunkAssembler, decodeMessage, deflateMessage, encodeFrames, encodeMessage, MAX_FRAME_BYTES, MAX_HEADS, MAX_MESSAGE_BYTES,
   messageFrames, type ChunkMessage, type SyncMessage,
@@ -135,8 +136,7 @@ describe('deflated ops (SYNC19)', () => {
     }
     expect(got).toEqual({ ok: true, msg });
     // As it is when deflating does not shrink it.
-    let x = 88172645; // xorshift32: seeded bytes that do not deflate
-    const noise = { type: 'ops' as const, ops: [Uint8Array.from({ length: 4000 }, () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return x & 0xff; })] };
+    const noise = { type: 'ops' as const, ops: [seededBytes(7)(4000)] }; // seeded bytes that do not deflate
     expect(await deflateMessage(encodeMessage(noise))).toEqual(encodeMessage(noise));
   });
 
