@@ -92,7 +92,7 @@ export function readStory(state: DocState, list: ObjId, elem: ObjId, deleted: bo
   const criteria = readCriteria(state, c, issues);
   const dependsOn = readDeps(state, c, issues);
   // One literal, its keys in one order: every story has the same shape (the
-  // board index spreads it into a view, the page gets it by structured clone).
+  // board index copies it into a view, the page gets it by structured clone).
   const fields: StoryFields = {
     id, kind, title, description, stage, assignee, blocked, blockedReason, retries, archiveReason, rank,
     createdBy, createdAt, updatedBy, updatedAt, doneAt, criteria, dependsOn,
