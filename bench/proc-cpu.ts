@@ -10,7 +10,7 @@ export function treeCpuByProcess(root: number, rootLabel = 'node (bench, vite, r
     try {
       const s = readFileSync(`/proc/${d}/stat`, 'utf8');
       const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      all.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) * 10 });
+      all.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) * 10 }); // ticks of 10 ms (USER_HZ 100)
     } catch { /* gone */ }
   }
   const out = new Map<number, { label: string; cpu: number }>();
@@ -25,4 +25,15 @@ export function treeCpuByProcess(root: number, rootLabel = 'node (bench, vite, r
     for (const [child, s] of all) if (s.ppid === pid) todo.push(child);
   }
   return out;
+}
+
+/**
+ * CPU time (ms, user + system) of a process and all its descendants: the
+ * browser's whole tree (pages, workers, network and storage services).
+ * Steadier than wall time on a shared machine.
+ */
+export function treeCpuMs(root: number): number {
+  let total = 0;
+  for (const p of treeCpuByProcess(root).values()) total += p.cpu;
+  return total;
 }

@@ -13,7 +13,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { chromiumLaunchOptions } from '../../tests/e2e/support/browser.js';
-import { treeCpuByProcess } from '../proc-cpu.js';
+import { treeCpuByProcess, treeCpuMs } from '../proc-cpu.js';
 import { cachedBackup } from '../../tests/e2e/perf/board-perf.js';
 import { newRoom, openPeer, startSyncServer } from '../../tests/e2e/sync/sync-fixture.js';
 
@@ -28,31 +28,6 @@ const CASES = [
   ...(process.env.HUSKIES_CATCHUP_SIZES || process.env.HUSKIES_CATCHUP_PEERS ? [] : [{ size: 20_000, peers: 2 }]),
 ];
 
-/**
- * CPU time (ms, user + system) of a process and all its descendants, from
- * /proc: the browser's whole tree (pages, workers, GPU-less compositor,
- * network and storage services). Steadier than wall time on a shared machine.
- */
-function treeCpuMs(root: number): number {
-  const tick = 1000 / 100; // USER_HZ is 100 on Linux
-  const stats = new Map<number, { ppid: number; cpu: number }>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) * tick });
-    } catch { /* gone */ }
-  }
-  let total = 0;
-  const todo = [root];
-  while (todo.length > 0) {
-    const pid = todo.pop()!;
-    total += stats.get(pid)?.cpu ?? 0;
-    for (const [child, s] of stats) if (s.ppid === pid) todo.push(child);
-  }
-  return total;
-}
 
 
 /** CPU ms per thread name of one process (Chromium names its threads: CrRendererMain, DedicatedWorker…). */
