@@ -84,33 +84,31 @@ async function main(): Promise<void> {
 
   // noble signs ~1 ms a signature: time it on author 0's share only (a third of the edits).
   const nobleAuthors = 1;
-  log(`huskies: warm-up, then ${runs} runs of ${result.edits} edits`);
+  const peers = await Promise.all(PEERS.map((name) => loadEngine(name)));
+  log(`warm-up of every engine, then ${runs} rounds of ${result.edits} edits, one run of each engine per round`);
   await huskiesRun(WARM, { nobleAuthors });
-  const hs: Figures[] = [];
+  for (const engine of peers) await engine.run(WARM);
+  // Round by round rather than engine by engine: a machine whose load drifts
+  // during the bench then shifts every engine's figures alike, not one engine's.
+  const samples: Record<string, Figures[]> = { huskies: [], ...Object.fromEntries(PEERS.map((name) => [name, []])) };
   for (let i = 0; i < runs; i++) {
+    log(`round ${i + 1}`);
     gc();
     const r = await huskiesRun(size, { nobleAuthors });
-    hs.push(r.figures);
+    samples.huskies!.push(r.figures);
     encodings.huskies = r.encoded;
-    log(`  run ${i + 1}: ${JSON.stringify(round(r.figures))}`);
-  }
-  result.samples.huskies = hs;
-  result.engines.huskies = medians(hs);
-
-  for (const name of PEERS) {
-    const engine = await loadEngine(name);
-    log(`${name}: warm-up, then ${runs} runs`);
-    await engine.run(WARM);
-    const ps: Figures[] = [];
-    for (let i = 0; i < runs; i++) {
+    log(`  huskies: ${JSON.stringify(round(r.figures))}`);
+    for (const engine of peers) {
       gc();
-      const r = await engine.run(size);
-      ps.push(peerFigures(r));
-      encodings[name] = r.encoded;
-      log(`  run ${i + 1}: ${JSON.stringify(round(peerFigures(r)))}`);
+      const p = await engine.run(size);
+      samples[engine.name]!.push(peerFigures(p));
+      encodings[engine.name] = p.encoded;
+      log(`  ${engine.name}: ${JSON.stringify(round(peerFigures(p)))}`);
     }
-    result.samples[name] = ps;
-    result.engines[name] = medians(ps);
+  }
+  for (const [name, xs] of Object.entries(samples)) {
+    result.samples[name] = xs;
+    result.engines[name] = medians(xs);
   }
 
   log('memory probes (one process per engine)');

@@ -26,11 +26,19 @@ export function boardInit(): Op {
   return new Document().change(keyPairFromSeed(BOARD_SEED), huskiesInit);
 }
 
+/**
+ * What the bench keeps of a committed op, as the app keeps what it stores and
+ * sends (REPL4): the id and the signed bytes. Keeping whole decoded ops (their
+ * action objects and strings) alive would cost huskies' local edits garbage
+ * collector time that the app does not pay, and that no peer engine's run pays.
+ */
+export interface SentOp { readonly id: string; readonly bytes: Uint8Array }
+
 /** Replicas after their local edits, before merge. */
 export interface Replicas {
   readonly docs: Document[];
   /** Each author's own ops, in order (the init op excluded). */
-  readonly own: Op[][];
+  readonly own: SentOp[][];
   readonly applyMs: number;
 }
 
@@ -43,16 +51,17 @@ async function signerFor(mode: SignMode, a: number): Promise<Signer | undefined>
 export const SIGN_AHEAD = 32;
 
 /** One author's local edits on its replica; returns its ops. */
-async function applyShare(doc: Document, init: Op, share: Share, signer: Signer | undefined, author: string): Promise<Op[]> {
-  const ops: Op[] = [];
+async function applyShare(doc: Document, init: Op, share: Share, signer: Signer | undefined, author: string): Promise<SentOp[]> {
+  const ops: SentOp[] = [];
+  const keep = (op: Op) => { ops.push({ id: op.id, bytes: op.bytes }); return op.id; };
   const signing: { prepared: PreparedOp; signature: Promise<Uint8Array> }[] = [];
   const commitOldest = async () => {
     const s = signing.shift()!;
-    ops.push(doc.commit(s.prepared, await s.signature));
+    keep(doc.commit(s.prepared, await s.signature));
   };
   /** Prepares an edit and returns its op id; the op is committed once signed, in order. */
   const edit = signer === undefined
-    ? (actions: LocalAction[]) => { const op = doc.commit(doc.prepare(author, actions), DUMMY_SIG); ops.push(op); return op.id; }
+    ? (actions: LocalAction[]) => keep(doc.commit(doc.prepare(author, actions), DUMMY_SIG))
     : async (actions: LocalAction[]) => {
       const prepared = doc.prepare(author, actions);
       signing.push({ prepared, signature: signer.sign(prepared.idBytes) });
@@ -72,7 +81,7 @@ async function applyShare(doc: Document, init: Op, share: Share, signer: Signer 
 export async function buildReplicas(size: WorkloadSize, mode: SignMode, init = boardInit(), authors = AUTHORS): Promise<Replicas> {
   const parts = shares(size);
   const docs: Document[] = [];
-  const own: Op[][] = [];
+  const own: SentOp[][] = [];
   let applyMs = 0;
   for (let a = 0; a < authors; a++) {
     const doc = new Document();
