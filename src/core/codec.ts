@@ -97,6 +97,13 @@ function writeValue(w: Writer, v: Value): void {
   else throw new EncodeError(`unsupported value: ${String(v)}`);
 }
 
+/** Deps as the encoding lists them: ascending, once each, without prev; as given when they already are (a prepared op's). */
+function canonicalDeps(deps: readonly string[], prev: string | null): readonly string[] {
+  let i = 0;
+  while (i < deps.length && deps[i] !== prev && (i === 0 || deps[i - 1]! < deps[i]!)) i++;
+  return i === deps.length ? deps : [...new Set(deps)].filter((d) => d !== prev).sort();
+}
+
 /** Encodes an op body (everything the id covers). Throws on programmer misuse. */
 export function encodeBody(header: OpHeader, actions: readonly LocalAction[]): Uint8Array {
   return encodeUnsigned(header, actions).body;
@@ -121,7 +128,7 @@ export function encodeUnsigned(header: OpHeader, actions: readonly LocalAction[]
   w.uvarint(header.lamport);
   if (header.prev === null) w.byte(0);
   else { w.byte(1); writeId(w, header.prev); }
-  const deps = [...new Set(header.deps)].filter((d) => d !== header.prev).sort();
+  const deps = canonicalDeps(header.deps, header.prev);
   w.uvarint(deps.length);
   for (const d of deps) writeId(w, d);
   w.uvarint(actions.length);

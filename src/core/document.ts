@@ -77,12 +77,22 @@ function addRef(refs: Set<OpId>, r: LocalRef): void {
   if (typeof r === 'string' && isObjIdForm(r)) refs.add(r.slice(0, 64));
 }
 
-/** A local op's actions with its self references resolved to ids. */
+/**
+ * A local op's actions with its self references resolved to ids. An action
+ * without one is already an `Action` and is kept as it is; each action id
+ * the self references name is one string (a story's creation names its map
+ * in most of its actions), as the decoder makes them (codec's NamedOps).
+ */
 function resolveActions(actions: readonly LocalAction[], id: OpId): Action[] {
-  const resolve = (r: LocalRef): ObjId => (typeof r === 'string' ? r : actionObjId(id, r.self));
+  const selfIds: (ObjId | undefined)[] = [];
+  const resolve = (r: LocalRef): ObjId => (typeof r === 'string' ? r : (selfIds[r.self] ??= actionObjId(id, r.self)));
   const out: Action[] = new Array<Action>(actions.length);
   for (let i = 0; i < actions.length; i++) {
     const a = actions[i]!;
+    if (typeof a.obj === 'string' && (a.type === 'set' || typeof (a.type === 'ins' ? a.after : a.elem) === 'string')) {
+      out[i] = a as Action;
+      continue;
+    }
     out[i] = a.type === 'set' ? { type: 'set', obj: resolve(a.obj), key: a.key, value: a.value }
       : a.type === 'ins' ? { type: 'ins', obj: resolve(a.obj), after: resolve(a.after), value: a.value }
         : { type: 'del', obj: resolve(a.obj), elem: resolve(a.elem) };
@@ -208,6 +218,8 @@ export class Document {
     const draft: Op = {
       author, seq: header.seq, lamport: header.lamport, prev, deps: header.deps, id,
       actions: resolveActions(actions, id), sig: UNSIGNED, bytes: signed,
+      // Every reference names this op, its prev or a dep: the deps were made from the references.
+      refsCausal: true,
     };
     // A chained op's header and domain rules are checked at commit, once the
     // ops it follows are applied; its actions are checked now, against what
