@@ -6,12 +6,23 @@ import { WebCryptoVerifier } from '../src/worker/verifier.js';
 import { WebCryptoSigner } from '../src/worker/signer.js';
 import type { Update } from './workload.js';
 
-/** The actions of update u, given the op ids that created each story. */
-export function updateActions(u: Update, storyOps: readonly string[]): LocalAction[] {
-  const story = `${storyOps[u.story]}:0`;
-  if (u.kind === 'stage') return [{ type: 'set', obj: story, key: 'stage', value: u.stage }];
-  if (u.kind === 'title') return [{ type: 'set', obj: story, key: 'title', value: u.title }];
-  return [{ type: 'set', obj: `${storyOps[u.story]}:${12 + 3 * u.criterion}`, key: 'done', value: u.done }];
+/**
+ * The ids of a story's containers, made once when it is created: what the
+ * app's board index hands a command, and what the Yjs run's Y.Map handle is
+ * to it. The story map is action 0 of its op; criterion c's map is action 12 + 3c.
+ */
+export interface StoryHandle { readonly story: string; readonly criteria: readonly string[] }
+
+export function storyHandle(opId: string): StoryHandle {
+  return { story: `${opId}:0`, criteria: [0, 1, 2].map((c) => `${opId}:${12 + 3 * c}`) };
+}
+
+/** The actions of update u, given each story's handle. */
+export function updateActions(u: Update, stories: readonly StoryHandle[]): LocalAction[] {
+  const h = stories[u.story]!;
+  if (u.kind === 'stage') return [{ type: 'set', obj: h.story, key: 'stage', value: u.stage }];
+  if (u.kind === 'title') return [{ type: 'set', obj: h.story, key: 'title', value: u.title }];
+  return [{ type: 'set', obj: h.criteria[u.criterion]!, key: 'done', value: u.done }];
 }
 
 /** Raw limits: Ed25519 sign/verify (noble, WebCrypto) and SHA-256 of 200-byte input. */

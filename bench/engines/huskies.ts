@@ -12,7 +12,7 @@ import {
 } from '../../src/core/index.js';
 import { NobleSigner, WebCryptoSigner, type Signer } from '../../src/worker/signer.js';
 import { WebCryptoVerifier, type Verifier } from '../../src/worker/verifier.js';
-import { updateActions } from '../huskies-core.js';
+import { storyHandle, updateActions, type StoryHandle } from '../huskies-core.js';
 import { AUTHORS, editCount, huskiesCreateStory, huskiesInit, shares, type Share, type WorkloadSize } from '../workload.js';
 
 export type SignMode = 'unsigned' | 'noble' | 'webcrypto';
@@ -69,10 +69,10 @@ async function applyShare(doc: Document, init: Op, share: Share, signer: Signer 
       return prepared.id;
     };
   const list = `${init.id}:0`;
-  const storyOps: string[] = [];
-  for (const i of share.stories) storyOps[i] = await edit(huskiesCreateStory(list, i));
-  for (const u of share.updates) await edit(updateActions(u, storyOps));
-  for (const s of share.purges) await edit([{ type: 'del', obj: list, elem: `${storyOps[s]}:0` }]);
+  const stories: StoryHandle[] = [];
+  for (const i of share.stories) stories[i] = storyHandle(await edit(huskiesCreateStory(list, i)));
+  for (const u of share.updates) await edit(updateActions(u, stories));
+  for (const s of share.purges) await edit([{ type: 'del', obj: list, elem: stories[s]!.story }]);
   while (signing.length > 0) await commitOldest();
   return ops;
 }
