@@ -142,6 +142,8 @@ export async function run(): Promise<Record<string, number>> {
         for (const [pid, p] of perProcess0) if (p.label === 'renderer') threads0.set(pid, threadCpuMs(pid));
         const ms = await joiner.evaluate((n) => window.sync.waitForOps(n), backup.ops);
         const cpu = treeCpuMs(process.pid) - c0;
+        // How much of the log was written while the catch-up ran (REPL18): the last status the page had.
+        const writtenAtShown = await joiner.evaluate(() => window.sync.persistTrace().at(-1)?.persisted ?? 0);
         // Shown is not yet stored: the rest of the IndexedDB writes is the
         // "durable" figure (until then a crash would re-fetch the tail).
         const durableMs = ms + await joiner.evaluate((n) => window.sync.waitForPersisted(n), backup.ops);
@@ -152,7 +154,8 @@ export async function run(): Promise<Record<string, number>> {
         durableCpuPerOp.push((durableCpu * 1000) / backup.ops);
         console.error(`[catchup] ${backup.ops} ops${peers > 1 ? ` from ${peers} peers` : ''}: run ${r + 1}/${RUNS} ${ms.toFixed(0)} ms = ${Math.round(backup.ops / (ms / 1000))} ops/s; ` +
           `CPU of browser + relay ${Math.round(cpu)} ms = ${Math.round((cpu * 1000) / backup.ops)} µs/op; ` +
-          `durable after ${durableMs.toFixed(0)} ms = ${Math.round(backup.ops / (durableMs / 1000))} ops/s, ${Math.round((durableCpu * 1000) / backup.ops)} µs/op (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
+          `durable after ${durableMs.toFixed(0)} ms = ${Math.round(backup.ops / (durableMs / 1000))} ops/s, ${Math.round((durableCpu * 1000) / backup.ops)} µs/op; ` +
+          `${Math.round((100 * writtenAtShown) / backup.ops)} % written when shown (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
         {
           // Where the CPU went: per process, and per thread of each renderer (CPU time from /proc, cheap enough for every run).
           const after = treeCpuByProcess(process.pid);

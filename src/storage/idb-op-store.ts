@@ -27,7 +27,7 @@ import {
 
 /** 2: the `id` index became multiEntry, for packed records (STORE15); 3: the `seals` store (STORE16). */
 export const DB_VERSION = 3;
-const DEFAULT_CHUNK_SIZE = 1000;
+const DEFAULT_CHUNK_SIZE = 4096;
 /**
  * A packed record holds at most this many bytes of ops: Chromium wraps a
  * value over 64 KiB into a Blob (a file beside the database, read back with
@@ -124,7 +124,7 @@ export type DuplicateStrategy = 'constraint' | 'lookup';
 export interface IdbOpStoreOptions {
   /** The IndexedDB factory; defaults to globalThis.indexedDB (pass fake-indexeddb's in Node). */
   indexedDB?: IDBFactory;
-  /** Ops per write transaction; default 1000 (~12k ops/s in Chromium vs ~1.1k/s one op per transaction). */
+  /** Ops per write transaction; default 4096 (STORE2). One op per transaction writes ~1.1k ops/s in Chromium; a transaction of packed records (STORE15) takes ~50 ms for 4,096 ops here. */
   chunkSize?: number;
   /** How duplicates are skipped; default 'constraint'. */
   duplicateStrategy?: DuplicateStrategy;

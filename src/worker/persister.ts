@@ -18,6 +18,7 @@ export interface PersistStatus {
 
 export interface PersisterOptions {
   readonly schedule: Schedule;
+  /** Ops per store.append, at most (default 4096: one IndexedDB transaction, STORE2). */
   readonly batchSize?: number;
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
@@ -103,7 +104,7 @@ export class Persister {
   private async drain(): Promise<void> {
     if (this.closed) { this.writing = false; return; }
     this.writing = true;
-    const size = this.options.batchSize ?? 1000;
+    const size = this.options.batchSize ?? 4096;
     while (this.queue.length > 0 && !this.closed) {
       const batch = this.queue.slice(0, size);
       try {

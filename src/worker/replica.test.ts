@@ -34,6 +34,16 @@ async function openReplica(store: OpStore & Partial<MetaStore>, clock: ManualClo
   });
 }
 
+/** A replica that yields to timers after `sliceMs` of serial work (REPL18). */
+async function slicedReplica(sliceMs: number): Promise<Replica> {
+  const clock = new ManualClock();
+  const store = new MemoryOpStore();
+  return Replica.open({
+    roomId: 'room-1', store, meta: store, signer: new NobleSigner(seed(2)), verifier: new NobleVerifier(),
+    now: clock.now, randomBytes: seededBytes(2), schedule: clock.schedule, replicaId: 'r2', sliceMs,
+  });
+}
+
 async function boardWithStories(r: Replica, titles: string[]): Promise<string[]> {
   await r.initBoard();
   const ids: string[] = [];
@@ -363,4 +373,24 @@ describe('replica', () => {
     clock.advance(11);
     expect(patches).toBe(4);
   });
+});
+
+test('[REPL18] a burst of received batches lets a timer task run between them, and applies them all in order', async () => {
+  const clock = new ManualClock();
+  const author = await openReplica(new MemoryOpStore(), clock);
+  await boardWithStories(author, Array.from({ length: 12 }, (_, i) => `story ${i}`));
+  const frames = author.doc.log().map((o) => o.bytes);
+  /** Ops the receiver holds when a timer set before the burst fires. */
+  const atTimer = async (r: Replica): Promise<number> => {
+    const seen = new Promise<number>((resolve) => setTimeout(() => resolve(r.doc.opCount), 0));
+    const done = Promise.all(frames.map((f) => r.ingest([f], 'author')));
+    const n = await seen;
+    await done;
+    expect(r.doc.stateHash()).toBe(author.doc.stateHash());
+    return n;
+  };
+  // Verified in this thread (no verifier worker): the whole burst is one chain of microtasks…
+  expect(await atTimer(await slicedReplica(60_000))).toBe(frames.length);
+  // …unless the queue yields: with a slice of 0 ms, the timer runs after the first batch.
+  expect(await atTimer(await slicedReplica(0))).toBeLessThan(frames.length);
 });

@@ -260,6 +260,37 @@ describe('seals', () => {
     expect(store.backing.ops).toHaveLength(author.doc.opCount);
   });
 
+  test('[REPL17] seals kept while a seal write runs go in one write, not one transaction each', async () => {
+    const clock = new ManualClock();
+    const { replica: author } = await counted(1, clock);
+    await board(author, 3 * MAX_SEAL_IDS);
+    const frames = await catchUpFrom(author);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const writes: number[] = [];
+    class SlowSeals extends MemoryOpStore {
+      override async appendSeals(seals: Parameters<MemoryOpStore['appendSeals']>[0]): Promise<number> {
+        writes.push(seals.length);
+        await gate;
+        return super.appendSeals(seals);
+      }
+    }
+    const store = new SlowSeals();
+    const joiner = await Replica.open({
+      roomId: 'room-1', store, meta: store, sealStore: store, signer: new NobleSigner(seed(2)), verifier: new NobleVerifier(),
+      now: clock.now, randomBytes: seededBytes(2), schedule: clock.schedule, replicaId: 'r2',
+    });
+    // A batch per seal, one after another, as a catch-up's messages bring them: each batch keeps its seal.
+    for (let at = 0; at < frames.length; at += MAX_SEAL_IDS + 1) await joiner.ingest(frames.slice(at, at + MAX_SEAL_IDS + 1), 'author');
+    expect(joiner.dump().seals.held).toBeGreaterThanOrEqual(3);
+    release();
+    await joiner.flushed();
+    // The first write took the first seal; every seal kept while it ran went in the second.
+    expect(writes).toEqual([1, joiner.dump().seals.held - 1]);
+    expect(store.backing.seals.size).toBe(joiner.dump().seals.held);
+    expect(store.backing.ops).toHaveLength(author.doc.opCount);
+  });
+
   test.each([1, 2, 3, 4, 5])('[SYNC14][SYNC18][CORE18] seed %i: a Byzantine author\'s sealed ops with bad signatures of their own reach every honest replica, which converge', async (seedN) => {
     const rng = new Prng(seedN);
     const clock = new ManualClock();

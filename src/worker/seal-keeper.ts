@@ -54,6 +54,8 @@ export class SealKeeper {
   private sealing: Promise<void> = Promise.resolve();
   /** Settles once every seal kept so far is written (or its write failed). */
   private storing: Promise<void> = Promise.resolve();
+  /** Seals kept and not yet handed to a write. */
+  private readonly unwritten: { id: string; bytes: Uint8Array }[] = [];
   private counts = { verified: 0, rejected: 0, made: 0, opsSealed: 0 };
 
   constructor(private readonly options: SealKeeperOptions) {}
@@ -196,8 +198,14 @@ export class SealKeeper {
   private keep(seals: readonly Seal[], origin: string): void {
     const store = this.options.store;
     if (store !== undefined) {
-      const records = seals.map((s) => ({ id: s.id, bytes: s.bytes }));
-      this.storing = this.storing.then(() => store.appendSeals(records)).then(() => undefined, (e: unknown) => {
+      for (const s of seals) this.unwritten.push({ id: s.id, bytes: s.bytes });
+      // One write takes every seal kept until it starts: a catch-up keeps a
+      // seal per batch, and a transaction each would queue hundreds of them
+      // ahead of the ops waiting for them (REPL17).
+      this.storing = this.storing.then(() => {
+        const records = this.unwritten.splice(0);
+        return records.length === 0 ? undefined : store.appendSeals(records);
+      }).then(() => undefined, (e: unknown) => {
         // The seal still serves until the replica closes; ops are never held back for it.
         console.warn(`[huskies] a seal could not be stored: ${e instanceof Error ? e.message : String(e)}`);
       });

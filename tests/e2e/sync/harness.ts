@@ -30,6 +30,8 @@ interface Harness {
   writeSnapshot(): Promise<string>;
   /** Every catch-up progress the page was sent (SYNC16): per update, the syncing sessions' received of expected. */
   progress(): { received: number; expected: number }[][];
+  /** Every status the page was sent: ms since open, ops held, ops written to IndexedDB. */
+  persistTrace(): { at: number; ops: number; persisted: number }[];
 }
 
 declare global {
@@ -46,6 +48,7 @@ let persistPending = 0;
 const opWaiters: { n: number; resolve: () => void }[] = [];
 const persistWaiters: { n: number; resolve: () => void }[] = [];
 const progress: { received: number; expected: number }[][] = [];
+const persistTrace: { at: number; ops: number; persisted: number }[] = [];
 
 function noteProgress(s: SyncStatus): void {
   const syncing = s.sessions.filter((r) => r.state === 'syncing' && r.expected > 0).map((r) => ({ received: r.received, expected: r.expected }));
@@ -82,6 +85,7 @@ window.sync = {
         totalOps = s.totalOps;
         persisted = s.persist.persisted;
         persistPending = s.persist.pending;
+        persistTrace.push({ at: performance.now(), ops: totalOps, persisted });
         for (const w of opWaiters.splice(0)) { if (totalOps >= w.n) w.resolve(); else opWaiters.push(w); }
         for (const w of persistWaiters.splice(0)) { if (persisted >= w.n && persistPending === 0) w.resolve(); else persistWaiters.push(w); }
       },
@@ -121,6 +125,7 @@ window.sync = {
     return new Promise<void>((resolve) => persistWaiters.push({ n, resolve })).then(() => performance.now() - t0);
   },
   progress() { return progress; },
+  persistTrace() { return persistTrace; },
   waitForOps(n) {
     const t0 = performance.now();
     if (totalOps >= n) return Promise.resolve(0);
