@@ -49,7 +49,7 @@ export interface PreparedOp {
 }
 
 /** A prepared op of the pending chain; `chained` when it was prepared while an earlier op of its author was unsigned. */
-interface PendingLocal { readonly prepared: PreparedOp; readonly draft: Op; readonly chained: boolean }
+interface PendingLocal { readonly prepared: PreparedOp; readonly draft: Op & { sig: Uint8Array }; readonly chained: boolean }
 
 /**
  * What a chained prepare sees of the author's pending ops: what they will
@@ -215,7 +215,7 @@ export class Document {
     const idBytes = sha256(body);
     const id = toHex(idBytes);
     const prepared: PreparedOp = { header, actions, body, id, idBytes };
-    const draft: Op = {
+    const draft: Op & { sig: Uint8Array } = {
       author, seq: header.seq, lamport: header.lamport, prev, deps: header.deps, id,
       actions: resolveActions(actions, id), sig: UNSIGNED, bytes: signed,
       // Every reference names this op, its prev or a dep: the deps were made from the references.
@@ -258,9 +258,10 @@ export class Document {
     fillSignature(draft.bytes, signature);
     queue.shift();
     if (queue.length === 0) { this.pendingLocal.delete(author); this.overlays.delete(author); }
-    const op: Op = { ...draft, sig: signature };
-    this.applyValid(op);
-    return op;
+    // The draft becomes the op: nothing else holds it once it left the queue.
+    draft.sig = signature;
+    this.applyValid(draft);
+    return draft;
   }
 
   /** Drops a prepared op that will not be signed (e.g. the signer failed), and the ops chained after it. */

@@ -277,9 +277,8 @@ export class DocState {
     return this.containers.listOf(elem);
   }
 
-  /** Applies a checked op; returns the ids of the containers it changed. */
-  apply(op: Op): ObjId[] {
-    const changed: ObjId[] = [];
+  /** Applies a checked op. */
+  apply(op: Op): void {
     // One stamp for the whole op, its index moved along: maps and lists copy it.
     const stamp = { lamport: op.lamport, author: op.author, op: op.id, index: 0 };
     const actions = op.actions;
@@ -304,9 +303,7 @@ export class DocState {
       } else {
         (target as ListContainer).list.delete(a.elem);
       }
-      if (changed[changed.length - 1] !== a.obj) changed.push(a.obj);
     }
-    return changed;
   }
 
   private create(id: ObjId, kind: ContainerKind, parent: Container): void {

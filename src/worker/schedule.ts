@@ -31,4 +31,3 @@ export function timerSchedule(set: SetTimer = setTimeout, clear: ClearTimer = cl
 export function nextTask(): Promise<void> {
   return new Promise<void>((resolve) => setTimeout(resolve, 0));
 }
-
