@@ -372,11 +372,11 @@ export class Replica implements SyncHost {
   /**
    * Runs `fn` after every task queued before it. Work that has run for
    * SLICE_MS with no timer task in between (a catch-up's batches) first
-   * yields with a timer (REPL18). Measured in Chromium: a busy worker runs
-   * message tasks (frames, verifier replies) ahead of timers and IndexedDB
-   * completions, and a sealed catch-up of 100,000 ops applied for seconds
-   * with none of them: no board patch or status reached the page, and no
-   * append committed until the catch-up ended.
+   * yields with a timer (REPL18). Measured in Chromium: a sealed catch-up
+   * of 100,000 ops applied for seconds in one chain of microtasks, with no
+   * board patch or status for the page and no append committed until it
+   * ended; yielding with a message (MessageChannel) still left IndexedDB's
+   * completions seconds late, yielding with a timer lets them in.
    */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = (): Promise<T> => {
