@@ -110,7 +110,7 @@ export const HISTORY_CHUNK = 500;
 export const HISTORY_EVERY_MS = 50;
 
 /** Longest the serial queue works through a burst without letting other tasks run (REPL18). */
-const SLICE_MS = 50;
+const SLICE_MS = 100;
 
 /** Longest a board patch waits during a burst of applied batches (REPL5). */
 const FLUSH_MS = 16;
