@@ -52,6 +52,29 @@ async function stream(r: Replica, frames: readonly Uint8Array[], origin: string,
   await Promise.all(calls);
 }
 
+/**
+ * A replica whose seal writes wait until `release` (each write's seal count
+ * is in `writes`): what it stores before then, and how it groups the writes.
+ */
+async function joinerWithHeldSealWrites(clock: ManualClock) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => { release = resolve; });
+  const writes: number[] = [];
+  class SlowSeals extends MemoryOpStore {
+    override async appendSeals(seals: Parameters<MemoryOpStore['appendSeals']>[0]): Promise<number> {
+      writes.push(seals.length);
+      await gate;
+      return super.appendSeals(seals);
+    }
+  }
+  const store = new SlowSeals();
+  const joiner = await Replica.open({
+    roomId: 'room-1', store, meta: store, sealStore: store, signer: new NobleSigner(seed(2)), verifier: new NobleVerifier(),
+    now: clock.now, randomBytes: seededBytes(2), schedule: clock.schedule, replicaId: 'r2',
+  });
+  return { joiner, store, release, writes };
+}
+
 type Link = { ta: MemoryTransport; tb: MemoryTransport; sa: SyncSession; sb: SyncSession };
 
 /** Two replicas in sync sessions over a manual memory pair. */
@@ -237,19 +260,7 @@ describe('seals', () => {
     const { replica: author } = await counted(1, clock);
     await board(author, 40);
     const frames = await catchUpFrom(author);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
-    class SlowSeals extends MemoryOpStore {
-      override async appendSeals(seals: Parameters<MemoryOpStore['appendSeals']>[0]): Promise<number> {
-        await gate;
-        return super.appendSeals(seals);
-      }
-    }
-    const store = new SlowSeals();
-    const joiner = await Replica.open({
-      roomId: 'room-1', store, meta: store, sealStore: store, signer: new NobleSigner(seed(2)), verifier: new NobleVerifier(),
-      now: clock.now, randomBytes: seededBytes(2), schedule: clock.schedule, replicaId: 'r2',
-    });
+    const { joiner, store, release } = await joinerWithHeldSealWrites(clock);
     await joiner.ingest(frames, 'author');
     for (let i = 0; i < 20; i++) await Promise.resolve();
     expect(joiner.doc.opCount).toBe(author.doc.opCount);
@@ -265,21 +276,7 @@ describe('seals', () => {
     const { replica: author } = await counted(1, clock);
     await board(author, 3 * MAX_SEAL_IDS);
     const frames = await catchUpFrom(author);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
-    const writes: number[] = [];
-    class SlowSeals extends MemoryOpStore {
-      override async appendSeals(seals: Parameters<MemoryOpStore['appendSeals']>[0]): Promise<number> {
-        writes.push(seals.length);
-        await gate;
-        return super.appendSeals(seals);
-      }
-    }
-    const store = new SlowSeals();
-    const joiner = await Replica.open({
-      roomId: 'room-1', store, meta: store, sealStore: store, signer: new NobleSigner(seed(2)), verifier: new NobleVerifier(),
-      now: clock.now, randomBytes: seededBytes(2), schedule: clock.schedule, replicaId: 'r2',
-    });
+    const { joiner, store, release, writes } = await joinerWithHeldSealWrites(clock);
     // A batch per seal, one after another, as a catch-up's messages bring them: each batch keeps its seal.
     for (let at = 0; at < frames.length; at += MAX_SEAL_IDS + 1) await joiner.ingest(frames.slice(at, at + MAX_SEAL_IDS + 1), 'author');
     expect(joiner.dump().seals.held).toBeGreaterThanOrEqual(3);
