@@ -74,7 +74,8 @@ export class RoomSync {
   private attach(transport: Transport, via: 'tab' | 'webrtc', frames: SessionRow['frames'] = null): void {
     const key = `${via}:${transport.peerId}`;
     this.sessions.get(key)?.session.close('replaced');
-    const session = new SyncSession(this.options.replica, transport, { name: this.options.name() });
+    // Between tabs of one browser nothing is worth deflating: a tab session sends no caps (SYNC19), so neither side deflates.
+    const session = new SyncSession(this.options.replica, transport, { name: this.options.name(), caps: via === 'webrtc' });
     const live: Live = { session, via, frames, state: 'connecting' };
     this.sessions.set(key, live);
     session.onStateChange((state) => {
