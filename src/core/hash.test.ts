@@ -1,7 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { toHex, utf8Encode } from './bytes';
-import { sha256 } from './hash';
+import { Sha256, sha256 } from './hash';
+import { Document } from './document';
+import { HEAD } from './op';
+import { keyPairFromSeed } from './sign';
 
 // A seeded generator: lengths and bytes are the same on every run.
 function bytesFrom(seed: number, n: number): Uint8Array {
@@ -31,5 +34,36 @@ describe('sha256', () => {
     const big = bytesFrom(7, 300);
     const view = big.subarray(10, 210);
     expect(toHex(sha256(view))).toBe(toHex(nobleSha256(big.slice(10, 210))));
+  });
+});
+
+describe('Sha256 in parts', () => {
+  test('[CORE2] gives the one-shot digest however the message is cut', () => {
+    for (const n of [0, 1, 55, 56, 63, 64, 65, 127, 128, 129, 1000, 70_001]) {
+      const b = bytesFrom(n + 7, n);
+      for (const step of [1, 3, 63, 64, 65, 200, 100_000]) {
+        const h = new Sha256();
+        for (let at = 0; at < n; at += step) h.update(b.subarray(at, at + step));
+        expect(toHex(h.digest()), `length ${n}, parts of ${step}`).toBe(toHex(sha256(b)));
+      }
+    }
+  });
+});
+
+describe('state hash', () => {
+  test('[CORE12] hashed as it is written, it is the hash of the whole canonical encoding (non-ASCII and astral text, past one 64K part)', () => {
+    const keys = keyPairFromSeed(new Uint8Array(32).fill(3));
+    const doc = new Document();
+    doc.change(keys, [{ type: 'set', obj: 'root', key: 'list', value: { make: 'list' } }]);
+    const list = `${doc.log()[0]!.id}:0`;
+    for (let i = 0; i < 120; i++) {
+      doc.change(keys, [
+        { type: 'ins', obj: list, after: HEAD, value: { make: 'map' } },
+        { type: 'set', obj: { self: 0 }, key: 'title', value: `story ${i} — émoji 🐺 ${'x'.repeat(600)}` },
+        { type: 'set', obj: { self: 0 }, key: 'n', value: i * 1.5 },
+      ]);
+    }
+    expect(doc.state.encodeState().length).toBeGreaterThan(65_536);
+    expect(doc.stateHash()).toBe(toHex(sha256(doc.state.encodeState())));
   });
 });

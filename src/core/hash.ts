@@ -49,12 +49,16 @@ export function sha256(bytes: Uint8Array): Uint8Array {
   const n = bytes.length;
   const full = n - (n % 64);
   for (let o = 0; o < full; o += 64) block(bytes, o);
+  return finish(bytes.subarray(full), n);
+}
+
+/** Pads the last `rest` bytes (under 64) of a message of `n` bytes into H and returns the digest. */
+function finish(rest: Uint8Array, n: number): Uint8Array {
   // Padding: 0x80, zeros, then the bit length as a 64-bit big-endian number.
-  const rest = n - full;
-  const tailLength = rest + 9 <= 64 ? 64 : 128;
+  const tailLength = rest.length + 9 <= 64 ? 64 : 128;
   TAIL.fill(0, 0, tailLength);
-  TAIL.set(bytes.subarray(full), 0);
-  TAIL[rest] = 0x80;
+  TAIL.set(rest, 0);
+  TAIL[rest.length] = 0x80;
   const bits = n * 8;
   const hi = Math.floor(bits / 0x100000000);
   const lo = bits >>> 0;
@@ -68,4 +72,42 @@ export function sha256(bytes: Uint8Array): Uint8Array {
     out[4 * i] = v >>> 24; out[4 * i + 1] = v >>> 16; out[4 * i + 2] = v >>> 8; out[4 * i + 3] = v;
   }
   return out;
+}
+
+/**
+ * SHA-256 of a message given in parts: the same digest as `sha256` of the
+ * parts joined, without joining them (the state hash of a large board,
+ * CORE12). The core is synchronous, so the shared scratch state is loaded
+ * and saved around each call.
+ */
+export class Sha256 {
+  private readonly h = Int32Array.from(INIT);
+  /** The bytes after the last full block. */
+  private readonly pending = new Uint8Array(64);
+  private filled = 0;
+  private length = 0;
+
+  update(bytes: Uint8Array): void {
+    this.length += bytes.length;
+    let at = 0;
+    H.set(this.h);
+    if (this.filled > 0) {
+      const take = Math.min(64 - this.filled, bytes.length);
+      this.pending.set(bytes.subarray(0, take), this.filled);
+      this.filled += take;
+      at = take;
+      if (this.filled < 64) { this.h.set(H); return; }
+      block(this.pending, 0);
+      this.filled = 0;
+    }
+    for (; at + 64 <= bytes.length; at += 64) block(bytes, at);
+    this.pending.set(bytes.subarray(at), 0);
+    this.filled = bytes.length - at;
+    this.h.set(H);
+  }
+
+  digest(): Uint8Array {
+    H.set(this.h);
+    return finish(this.pending.subarray(0, this.filled), this.length);
+  }
 }
