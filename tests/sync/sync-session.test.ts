@@ -129,14 +129,18 @@ describe('sync session', () => {
     return types;
   }
 
-  test('[SYNC19] peers that both send caps stream the catch-up deflated; the other side gets the same ops', async () => {
+  /** A holds 300 ops whose text repeats (a catch-up that deflates well), B none; sessions over a manual pair, their frame types recorded. */
+  function repeatingCatchUp(bOptions: ConstructorParameters<typeof SyncSession>[2] = {}) {
     const a = host('a', 1);
     const b = host('b', 2);
     for (let i = 0; i < 300; i++) a.change(set(`story${i % 40}`, `a title that repeats a lot, ${i % 7}`));
     const [ta, tb] = createMemoryPair('a', 'b', { manual: true });
-    const l = { ta, tb, sa: new SyncSession(a, ta), sb: new SyncSession(b, tb) };
-    const fromA = frameTypes(l.ta);
-    const fromB = frameTypes(l.tb);
+    const l = { ta, tb, sa: new SyncSession(a, ta), sb: new SyncSession(b, tb, bOptions) };
+    return { a, b, l, fromA: frameTypes(ta), fromB: frameTypes(tb) };
+  }
+
+  test('[SYNC19] peers that both send caps stream the catch-up deflated; the other side gets the same ops', async () => {
+    const { a, b, l, fromA, fromB } = repeatingCatchUp();
     l.sa.start();
     l.sb.start();
     await settle([l]);
@@ -162,13 +166,7 @@ describe('sync session', () => {
   });
 
   test('[SYNC19][SYNC12] a session closed while a message is being deflated says bye at once and sends nothing after', async () => {
-    const a = host('a', 1);
-    const b = host('b', 2);
-    for (let i = 0; i < 300; i++) a.change(set(`story${i % 40}`, `a title that repeats a lot, ${i % 7}`));
-    const [ta, tb] = createMemoryPair('a', 'b', { manual: true });
-    const sa = new SyncSession(a, ta);
-    const sb = new SyncSession(b, tb);
-    const fromA = frameTypes(ta);
+    const { l: { ta, tb, sa, sb }, fromA } = repeatingCatchUp();
     sa.start();
     sb.start();
     tb.flush(); // b's caps and hello reach a: its catch-up goes to the deflater
@@ -183,14 +181,7 @@ describe('sync session', () => {
   });
 
   test('[SYNC19] a peer that sends no caps (version 1) never gets a deflated message; one that gets caps it cannot read counts one bad frame', async () => {
-    const a = host('a', 1);
-    const b = host('b', 2);
-    for (let i = 0; i < 300; i++) a.change(set(`story${i % 40}`, `a title that repeats a lot, ${i % 7}`));
-    const [ta, tb] = createMemoryPair('a', 'b', { manual: true });
-    const sa = new SyncSession(a, ta);
-    const sb = new SyncSession(b, tb, { caps: false });
-    const fromA = frameTypes(ta);
-    const fromB = frameTypes(tb);
+    const { a, b, l: { ta, tb, sa, sb }, fromA, fromB } = repeatingCatchUp({ caps: false });
     sa.start();
     sb.start();
     await settle([{ ta, tb, sa, sb }]);
