@@ -349,39 +349,32 @@ export class DocState {
   /**
    * The canonical state encoding (CORE12): every container sorted by id, map
    * fields sorted by key with their winning stamps, list elements in order
-   * with tombstones. Equal op sets give equal bytes.
+   * with tombstones, as JSON. Equal op sets give equal bytes.
    */
   encodeState(): Uint8Array {
-    const ids = [...this.containers.keys()].sort();
-    const rows: unknown[] = [];
-    const stampRow = (s: Stamp) => [s.lamport, s.author, s.op, s.index];
-    for (const id of ids) {
-      const c = this.containers.get(id)!;
-      if (c.kind === 'map') {
-        const keys = [...c.map.fields.keys()].sort();
-        rows.push([id, 'map', keys.map((k) => { const r = c.map.fields.get(k)!; return [k, r.value, stampRow(r.stamp)]; })]);
-      } else {
-        const els: unknown[] = [];
-        for (const el of c.list.all()) els.push([el.id, el.deleted ? 1 : 0, el.value, stampRow(el.stamp)]);
-        rows.push([id, 'list', els]);
-      }
-    }
-    return utf8Encode(JSON.stringify(rows))!;
+    const parts: string[] = [];
+    this.writeCanonical((part) => parts.push(part));
+    return utf8Encode(parts.join(''))!;
   }
 
   /**
-   * SHA-256 hex of the canonical state encoding, hashed as it is written: the
-   * same bytes as `encodeState`, which for a 100,000-op board is a JSON text
-   * of >130 MB held whole (twice, as a string and as UTF-8).
+   * SHA-256 hex of the canonical state encoding, hashed as it is written:
+   * for a 100,000-op board the encoding is a JSON text of >130 MB, which
+   * `encodeState` holds whole (twice, as a string and as UTF-8).
    */
   stateHash(): string {
     const hash = new Sha256();
     let text = '';
-    // Whole JSON tokens only (never half a surrogate pair), hashed ~64K characters at a time.
-    const put = (part: string) => {
+    this.writeCanonical((part) => {
       text += part;
       if (text.length >= 65_536) { hash.update(utf8Encode(text)!); text = ''; }
-    };
+    });
+    hash.update(utf8Encode(text)!);
+    return toHex(hash.digest());
+  }
+
+  /** Writes the canonical encoding's JSON text (CORE12) in parts, each whole JSON tokens (never half a surrogate pair). */
+  private writeCanonical(put: (part: string) => void): void {
     const stampRow = (s: Stamp) => [s.lamport, s.author, s.op, s.index];
     put('[');
     const ids = [...this.containers.keys()].sort();
@@ -405,7 +398,5 @@ export class DocState {
       put(']]');
     }
     put(']');
-    hash.update(utf8Encode(text)!);
-    return toHex(hash.digest());
   }
 }
